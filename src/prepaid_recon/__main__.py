@@ -1,0 +1,3 @@
+from prepaid_recon.cli import main
+
+main()
