@@ -181,7 +181,9 @@ class UomTable:
     def is_time(self, names: pd.Series) -> pd.Series:
         return self.categories(names).eq(TIME).fillna(False).astype(bool)
 
-    def hours_to_unit(self, hours: pd.Series, units: pd.Series, *, rounded: bool = True) -> pd.Series:
+    def hours_to_unit(
+        self, hours: pd.Series, units: pd.Series, *, rounded: bool = True
+    ) -> pd.Series:
         """Express hours in each row's time unit; rounded to the unit's step unless told not to.
 
         RULES section 1: q × size(A) / size(B), then rounded to B's step, half away from zero.

@@ -1,0 +1,154 @@
+"""The command line: options -> read -> validate -> pipeline -> reports -> exit code.
+
+Exit codes (CONTRACT section 1): 0 done (warnings allowed); 1 the input has errors (only
+``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run.  A user mistake
+never shows a traceback: every :class:`~prepaid_recon.errors.ReconError` is turned into a
+message and its exit code here, in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from prepaid_recon import __version__
+from prepaid_recon.domain import Period, is_currency_code
+from prepaid_recon.errors import ReconError, UsageError
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def _period(value: str | None) -> Period | None:
+    if value is None:
+        return None
+    try:
+        return Period.parse(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not is_currency_code(code):
+        raise click.BadParameter(f"{value!r} is not an ISO 4217 code such as USD")
+    return code
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="prepaid-recon")
+def cli() -> None:
+    """Month-end reconciliation of prepaid support hours: timesheets, order lines, invoices."""
+
+
+def _print_findings(findings, limit: int = 20) -> None:
+    errors = int((findings["severity"] == "error").sum())
+    warnings = int((findings["severity"] == "warning").sum())
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    for f in findings.head(limit).itertuples(index=False):
+        where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
+        if not pd_isna(f.row):
+            where += f"!{int(f.row)}"
+        column = f" [{f.column}]" if f.column else ""
+        value = f" '{f.value}'" if f.value else ""
+        click.echo(f"  {f.severity}: {where}{column}{value} {f.message}", err=True)
+    if len(findings) > limit:
+        click.echo(f"  ... and {len(findings) - limit} more (see exceptions.xlsx)", err=True)
+
+
+def pd_isna(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--period", "period_text", metavar="YYYY-MM", help="Month closed (cut-off checks).")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Write exceptions.xlsx into DIR."
+)
+@click.option("--currency", default="USD", show_default=True, help="Default order currency.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def validate(
+    input_path: Path, period_text: str | None, out_dir: Path | None, currency: str, quiet: bool
+) -> None:
+    """Check INPUT as `run` would, and report every finding in one pass."""
+    from prepaid_recon.io.reader import read_inputs
+    from prepaid_recon.validation import validate as check
+
+    period = _period(period_text)
+    currency = _currency(currency)
+    _refuse_out_in_input(input_path, out_dir)
+    read = read_inputs(input_path)
+    result = check(read, period, currency)
+    if out_dir is not None:
+        from prepaid_recon.io.writer import write_outputs
+        from prepaid_recon.reports import exceptions_workbook
+
+        write_outputs(out_dir, exceptions_workbook(result.findings), {}, refuse=input_path)
+    if not quiet or result.errors:
+        _print_findings(result.findings)
+    sys.exit(EXIT_INPUT_ERRORS if result.errors else EXIT_OK)
+
+
+def _refuse_out_in_input(input_path: Path, out_dir: Path | None) -> None:
+    if out_dir is None or not input_path.exists():
+        return
+    if out_dir.resolve() == input_path.resolve():
+        raise UsageError(f"--out {out_dir} is the INPUT folder: choose another folder.")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Write blank input workbooks (with instructions and dropdowns) into DIRECTORY."""
+    from prepaid_recon.io.templates import write_templates
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in write_templates(directory):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--timesheets", "n", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--period", "period_text", default="2026-10", show_default=True)
+def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
+    """Write synthetic, valid input of any size into DIRECTORY (deterministic per seed)."""
+    from prepaid_recon.sample import generate, write_inputs
+
+    _period(period_text)
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in write_inputs(generate(n, seed, period_text), directory):
+        click.echo(str(path))
+
+
+def main() -> None:
+    """Console entry point: run the command, turning could-not-run errors into exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_CANNOT_RUN)
+    except ReconError as err:
+        click.echo(f"prepaid-recon: {err}", err=True)
+        sys.exit(err.exit_code)
+    except OSError as err:
+        click.echo(f"prepaid-recon: {err.strerror or err}: {err.filename or ''}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)

@@ -1,0 +1,333 @@
+"""Reading the input: folder or single workbook, .xlsx or per-sheet .csv, into raw frames.
+
+Every frame is indexed by the Excel row number a user sees (header = row 1) and remembers its
+file and sheet, so that any finding can point at a cell.  Headers are matched case-insensitively
+with spaces, dashes and underscores treated alike; unknown columns are dropped; blank rows are
+dropped.  Cells keep the type the spreadsheet gave them; :mod:`prepaid_recon.io.cells` parses.
+
+Workbooks are read with fastexcel (calamine, Rust, to Arrow): measured on a 100,000-row,
+8-column sheet it is about 15x faster than openpyxl.  Before calamine sees a file, the file is
+checked to be a sane zip (no encrypted/OLE container, no old .xls, no zip bomb), so that a bad
+file is a finding, never a traceback, a hang or an exhausted memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from prepaid_recon.domain import Finding, Severity
+from prepaid_recon.errors import UsageError
+from prepaid_recon.schemas import CONTRACTS, SHEETS
+
+MAX_UNPACKED_BYTES = 8 * 1024**3
+"""Refuse a workbook whose parts inflate past this: a real 2M-row sheet is well below it."""
+MAX_RATIO = 250
+"""Refuse a zip entry compressed more than this (real sheet XML stays under ~30x)."""
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def normalize_header(name: object) -> str:
+    """`Order Line`, `order-line` and `ORDER_LINE` are one column: `order_line`."""
+    return re.sub(r"[\s\-_]+", "_", str(name).strip().lower()).strip("_")
+
+
+@dataclass
+class RawTable:
+    """One input sheet as read: raw cells, Excel row numbers as index, where it came from."""
+
+    sheet: str
+    file: str
+    frame: pd.DataFrame
+    columns_seen: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReadResult:
+    """Everything read from INPUT: the raw tables, reading findings and the files involved."""
+
+    tables: dict[str, RawTable]
+    findings: list[Finding]
+    files: dict[str, Path]
+    """Input files used, by name relative to INPUT."""
+
+    def hashes(self) -> dict[str, str]:
+        """SHA-256 of every input file, for the run manifest."""
+        out = {}
+        for name, path in sorted(self.files.items()):
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            out[name] = digest.hexdigest()
+        return out
+
+
+def _file_error(code: str, file: str, message: str, sheet: str = "") -> Finding:
+    return Finding(Severity.ERROR, code, file, sheet, None, "", "", message)
+
+
+def check_workbook_file(path: Path, name: str) -> Finding | None:
+    """A finding when the file cannot be a safe .xlsx workbook, else None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as err:
+        return _file_error("unreadable_file", name, f"{name} cannot be read: {err.strerror}.")
+    if not head:
+        return _file_error("not_a_workbook", name, f"{name} is empty: it is not an Excel workbook.")
+    if head.startswith(_OLE_MAGIC):
+        return _file_error(
+            "protected_or_xls",
+            name,
+            f"{name} is password-protected or an old .xls workbook: remove the password or "
+            "save it as .xlsx (Excel Workbook).",
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        return _file_error(
+            "not_a_workbook", name, f"{name} is not an Excel .xlsx workbook (wrong file content)."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return _file_error("corrupt_workbook", name, f"{name} is corrupt: it cannot be opened.")
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" not in names:
+        return _file_error(
+            "not_a_workbook", name, f"{name} is a zip archive but not an Excel .xlsx workbook."
+        )
+    total = sum(e.file_size for e in entries)
+    bomb = any(
+        e.file_size > 10 * 1024**2 and e.file_size > MAX_RATIO * max(e.compress_size, 1)
+        for e in entries
+    )
+    if total > MAX_UNPACKED_BYTES or bomb:
+        return _file_error(
+            "oversized_workbook",
+            name,
+            f"{name} inflates to {total / 1024**2:,.0f} MB when opened: refused as unsafe.",
+        )
+    return None
+
+
+def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], Finding | None]:
+    """All sheets of a workbook as raw frames keyed by normalized sheet name."""
+    problem = check_workbook_file(path, name)
+    if problem:
+        return {}, problem
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+        sheets: dict[str, pd.DataFrame] = {}
+        for sheet_name in reader.sheet_names:
+            key = normalize_header(sheet_name)
+            if key not in CONTRACTS or key in sheets:
+                continue
+            sheet = reader.load_sheet(sheet_name, schema_sample_rows=None)
+            sheets[key] = sheet.to_pandas() if sheet.width else pd.DataFrame()
+    except Exception as err:
+        return {}, _file_error(
+            "corrupt_workbook", name, f"{name} cannot be read as a workbook ({_short(err)})."
+        )
+    return sheets, None
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:160]
+
+
+def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | None]:
+    """A CSV table: UTF-8 (BOM allowed), comma-separated, header on the first line."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, _file_error("unreadable_file", name, f"{name} cannot be read: {err.strerror}.")
+    if b"\x00" in data:
+        return None, _file_error(
+            "not_utf8_csv", name, f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return None, _file_error(
+            "not_utf8_csv",
+            name,
+            f"{name} is not UTF-8 text (byte {err.start + 1}): export it as CSV UTF-8.",
+        )
+    del data
+    if not text.strip():
+        return None, _file_error("empty_csv", name, f"{name} is empty: it needs a header line.")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            sep=",",
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        return None, _file_error("bad_csv", name, f"{name} is not a readable CSV ({_short(err)}).")
+    return frame, None
+
+
+def _index_and_trim(frame: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, list[str]]:
+    """Normalize headers, keep contract columns, index rows by Excel row, drop blank rows."""
+    from prepaid_recon.io.cells import present
+
+    wanted = {c for c in CONTRACTS[sheet].model.to_schema().columns}
+    seen: list[str] = []
+    keep: dict[str, str] = {}
+    for original in frame.columns:
+        key = normalize_header(original)
+        if key in wanted and key not in keep.values():
+            keep[original] = key
+        if key and not key.startswith("unnamed") and key not in seen:
+            seen.append(key)
+    out = frame[list(keep)].rename(columns=keep)
+    out.index = pd.RangeIndex(2, 2 + len(out), name="row")
+    if len(out.columns):
+        filled = pd.concat([present(out[c]) for c in out.columns], axis=1).any(axis=1)
+        out = out[filled]
+    else:
+        out = out.iloc[0:0]
+    return out, seen
+
+
+def _find_entry(folder: Path, filename: str) -> Path | None:
+    lower = filename.lower()
+    for entry in sorted(folder.iterdir()):
+        if entry.name.lower() == lower:
+            return entry
+    return None
+
+
+def read_inputs(input_path: Path) -> ReadResult:
+    """Read INPUT (a folder of workbooks/CSV files, or one workbook holding every sheet)."""
+    if not input_path.exists():
+        raise UsageError(f"INPUT {input_path} does not exist.")
+    if input_path.is_dir():
+        return _read_folder(input_path)
+    if input_path.suffix.lower() != ".xlsx":
+        raise UsageError(f"INPUT {input_path} must be a folder or an .xlsx workbook.")
+    return _read_single(input_path)
+
+
+def _read_single(path: Path) -> ReadResult:
+    name = path.name
+    sheets, problem = _read_xlsx_sheets(path, name)
+    tables: dict[str, RawTable] = {}
+    findings: list[Finding] = [problem] if problem else []
+    if not problem:
+        for contract in SHEETS:
+            if contract.sheet in sheets:
+                frame, seen = _index_and_trim(sheets[contract.sheet], contract.sheet)
+                tables[contract.sheet] = RawTable(contract.sheet, name, frame, seen)
+            elif contract.required:
+                findings.append(
+                    _file_error(
+                        "missing_sheet",
+                        name,
+                        f"{name} has no sheet '{contract.sheet}'.",
+                        contract.sheet,
+                    )
+                )
+        _require_pairs(tables, findings, name)
+    return ReadResult(tables, findings, {name: path})
+
+
+def _require_pairs(tables: dict[str, RawTable], findings: list[Finding], name: str) -> None:
+    """A ledger needs both its sheets: invoices without invoice_lines cannot be read."""
+    for a, b in (("invoices", "invoice_lines"), ("invoice_lines", "invoices")):
+        if a in tables and b not in tables:
+            findings.append(
+                _file_error("missing_sheet", name, f"the ledger sheet '{b}' is missing.", b)
+            )
+
+
+def _read_folder(folder: Path) -> ReadResult:
+    tables: dict[str, RawTable] = {}
+    findings: list[Finding] = []
+    files: dict[str, Path] = {}
+    by_file: dict[str, list] = {}
+    for contract in SHEETS:
+        by_file.setdefault(contract.file, []).append(contract)
+    for filename, contracts in by_file.items():
+        entry = _find_entry(folder, filename)
+        sheets: dict[str, pd.DataFrame] = {}
+        if entry is not None and not entry.is_file():
+            findings.append(
+                _file_error("not_a_workbook", entry.name, f"{entry.name} is a folder, not a file.")
+            )
+            entry = None
+        if entry is None:
+            old = _find_entry(folder, filename.removesuffix(".xlsx") + ".xls")
+            if old is not None and old.is_file():
+                files[old.name] = old
+                findings.append(
+                    _file_error(
+                        "protected_or_xls",
+                        old.name,
+                        f"{old.name} is an old .xls workbook: save it as .xlsx (Excel Workbook).",
+                    )
+                )
+                continue
+        else:
+            files[entry.name] = entry
+            sheets, problem = _read_xlsx_sheets(entry, entry.name)
+            if problem:
+                findings.append(problem)
+                continue
+        for contract in contracts:
+            csv_entry = _find_entry(folder, f"{contract.sheet}.csv")
+            if contract.sheet in sheets:
+                if csv_entry is not None:
+                    findings.append(
+                        _file_error(
+                            "ambiguous_source",
+                            csv_entry.name,
+                            f"'{contract.sheet}' is given twice: in {entry.name} and in "
+                            f"{csv_entry.name}. Keep one.",
+                            contract.sheet,
+                        )
+                    )
+                frame, seen = _index_and_trim(sheets[contract.sheet], contract.sheet)
+                tables[contract.sheet] = RawTable(contract.sheet, entry.name, frame, seen)
+            elif csv_entry is not None and csv_entry.is_file():
+                files[csv_entry.name] = csv_entry
+                raw, problem = _read_csv(csv_entry, csv_entry.name)
+                if problem:
+                    findings.append(problem)
+                    continue
+                frame, seen = _index_and_trim(raw, contract.sheet)
+                tables[contract.sheet] = RawTable(contract.sheet, csv_entry.name, frame, seen)
+            elif contract.required and entry is not None:
+                findings.append(
+                    _file_error(
+                        "missing_sheet",
+                        entry.name,
+                        f"{entry.name} has no sheet '{contract.sheet}'.",
+                        contract.sheet,
+                    )
+                )
+            elif contract.required:
+                findings.append(
+                    _file_error(
+                        "missing_file",
+                        filename,
+                        f"{filename} (or {contract.sheet}.csv) is missing from the input folder.",
+                        contract.sheet,
+                    )
+                )
+    _require_pairs(tables, findings, "invoices.xlsx")
+    return ReadResult(tables, findings, files)
