@@ -300,15 +300,22 @@ def _validation(column: Column) -> dict | None:
     }
 
 
-def add_sheet(book: Workbook, formats: Formats, sheet: str) -> Worksheet:
-    """Add an input sheet with its header row, column formats, validations and frozen header."""
+def add_sheet(
+    book: Workbook, formats: Formats, sheet: str, names: list[str] | None = None
+) -> Worksheet:
+    """Add an input sheet with its header row, column formats, validations and frozen header.
+
+    ``names`` are the header cells (default: every contract column of the sheet); a name that
+    is not a contract column gets no format and no validation.
+    """
     ws = book.add_worksheet(sheet)
-    columns = sheet_columns(sheet)
-    for c, column in enumerate(columns):
-        width = max(12, len(column.name) + 4)
-        ws.set_column(c, c, width, formats.column(column))
-        ws.write_string(0, c, column.name, formats.header)
-        validation = _validation(column)
+    known = {c.name: c for c in sheet_columns(sheet)}
+    for c, name in enumerate(names if names is not None else list(known)):
+        column = known.get(name)
+        fmt = formats.column(column) if column is not None else None
+        ws.set_column(c, c, max(12, len(name) + 4), fmt)
+        ws.write_string(0, c, name, formats.header)
+        validation = _validation(column) if column is not None else None
         if validation is not None:
             ws.data_validation(FIRST_ROW, c, LAST_ROW, c, validation)
     ws.freeze_panes(1, 0)
