@@ -110,6 +110,140 @@ def _refuse_out_in_input(input_path: Path, out_dir: Path | None) -> None:
         raise UsageError(f"--out {out_dir} is the INPUT folder: choose another folder.")
 
 
+class Stages:
+    """Stage timing for --profile, and progress lines on stderr when it is a terminal."""
+
+    def __init__(self, *, profile: bool, progress: bool) -> None:
+        self.profile, self.progress = profile, progress
+        self.times: dict[str, float] = {}
+
+    def __call__(self, name: str):
+        import contextlib
+        import time
+
+        @contextlib.contextmanager
+        def stage():
+            if self.progress:
+                click.echo(f"{name}...", err=True)
+            start = time.perf_counter()
+            yield
+            self.times[name] = time.perf_counter() - start
+
+        return stage()
+
+    def report(self) -> None:
+        if self.profile:
+            total = sum(self.times.values())
+            parts = " ".join(f"{k}={v:.2f}s" for k, v in self.times.items())
+            click.echo(f"profile: {parts} total={total:.2f}s", err=True)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--period", "period_text", required=True, metavar="YYYY-MM", help="Month closed.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Reports folder (./out/PERIOD)."
+)
+@click.option("--currency", default="USD", show_default=True, help="Currency of orders with none.")
+@click.option(
+    "--invoice-grouping",
+    type=click.Choice(["order", "customer"]),
+    default="order",
+    show_default=True,
+    help="One draft per order, or per customer and currency.",
+)
+@click.option("--invoice-date", "invoice_date_text", metavar="DATE", help="Default: cut-off.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("--profile", is_flag=True, help="Print the time of each stage on stderr.")
+def run(
+    input_path: Path,
+    period_text: str,
+    out_dir: Path | None,
+    currency: str,
+    invoice_grouping: str,
+    invoice_date_text: str | None,
+    as_json: bool,
+    quiet: bool,
+    profile: bool,
+) -> None:
+    """Reconcile INPUT for the month --period and write the reports."""
+    from prepaid_recon import pipeline
+    from prepaid_recon.io.reader import read_inputs
+    from prepaid_recon.io.writer import write_outputs
+    from prepaid_recon.reports import REPORT_FILES, build_reports, exceptions_workbook
+    from prepaid_recon.summary import RunSummary, control_totals_records, draft_records
+    from prepaid_recon.validation import validate as check
+
+    period = _period(period_text)
+    assert period is not None
+    currency = _currency(currency)
+    invoice_date = _date(invoice_date_text)
+    out_dir = out_dir if out_dir is not None else Path("out") / str(period)
+    _refuse_out_in_input(input_path, out_dir)
+    stages = Stages(profile=profile, progress=sys.stderr.isatty() and not quiet)
+    options = pipeline.Options(period, currency, invoice_grouping, invoice_date)
+    with stages("read"):
+        read = read_inputs(input_path)
+        hashes = read.hashes()
+    with stages("validate"):
+        validated = check(read, period, currency)
+    summary = RunSummary(
+        period=period,
+        options={
+            "currency": currency,
+            "invoice_grouping": invoice_grouping,
+            "invoice_date": (invoice_date or period.cutoff).isoformat(),
+        },
+        input_files=hashes,
+        row_counts=validated.row_counts,
+        errors=validated.errors,
+        warnings=validated.warnings,
+        out_dir=str(out_dir),
+    )
+    stale = [*REPORT_FILES, "exceptions.xlsx", "run.json"]
+    if validated.inputs is None:
+        with stages("write"):
+            summary.files_written = ["exceptions.xlsx", "run.json"]
+            write_outputs(
+                out_dir,
+                exceptions_workbook(validated.findings),
+                {"run.json": summary.manifest_bytes()},
+                refuse=input_path,
+                stale=stale,
+            )
+        _print_findings(validated.findings)
+        stages.report()
+        sys.exit(EXIT_INPUT_ERRORS)
+    with stages("rules"):
+        result = pipeline.run(validated.inputs, options)
+    summary.control_totals = control_totals_records(result.control_totals)
+    summary.orders = len(result.orders)
+    summary.order_lines = len(result.order_lines)
+    summary.upsell_lines = int(result.order_lines["upsell_alert"].sum())
+    summary.invoices = draft_records(result.invoices)
+    with stages("write"):
+        workbooks = build_reports(result, options)
+        workbooks.update(exceptions_workbook(validated.findings))
+        summary.files_written = sorted([*workbooks, "run.json"])
+        write_outputs(
+            out_dir,
+            workbooks,
+            {"run.json": summary.manifest_bytes()},
+            refuse=input_path,
+            stale=stale,
+        )
+    stages.report()
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary.manifest(), indent=2))
+    elif not quiet:
+        if validated.warnings:
+            _print_findings(validated.findings, limit=10)
+        click.echo(summary.text())
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
