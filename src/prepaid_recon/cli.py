@@ -52,19 +52,29 @@ def cli() -> None:
     """Month-end reconciliation of prepaid support hours: timesheets, order lines, invoices."""
 
 
+def _where(f) -> str:
+    """`file:sheet!row [column] 'value'` — the cell a user has to look at."""
+    where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
+    if not pd_isna(f.row):
+        where += f"!{int(f.row)}"
+    column = f" [{f.column}]" if f.column else ""
+    value = f" '{f.value}'" if f.value else ""
+    return f"{where}{column}{value}"
+
+
 def _print_findings(findings, limit: int = 20) -> None:
-    errors = int((findings["severity"] == "error").sum())
-    warnings = int((findings["severity"] == "warning").sum())
-    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
-    for f in findings.head(limit).itertuples(index=False):
-        where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
-        if not pd_isna(f.row):
-            where += f"!{int(f.row)}"
-        column = f" [{f.column}]" if f.column else ""
-        value = f" '{f.value}'" if f.value else ""
-        click.echo(f"  {f.severity}: {where}{column}{value} {f.message}", err=True)
-    if len(findings) > limit:
-        click.echo(f"  ... and {len(findings) - limit} more (see exceptions.xlsx)", err=True)
+    """Counts per severity, the first errors one per line, warnings summarised per code."""
+    errors = findings[findings["severity"] == "error"]
+    warnings = findings[findings["severity"] == "warning"]
+    click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s)", err=True)
+    for f in errors.head(limit).itertuples(index=False):
+        click.echo(f"  error: {_where(f)} {f.message}", err=True)
+    if len(errors) > limit:
+        click.echo(f"  ... and {len(errors) - limit} more errors (see exceptions.xlsx)", err=True)
+    for code, group in warnings.groupby("code", sort=True):
+        first = next(group.itertuples(index=False))
+        more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
+        click.echo(f"  warning: {_where(first)} {first.message}{more}", err=True)
 
 
 def pd_isna(value: object) -> bool:
@@ -272,6 +282,9 @@ def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
 
 def main() -> None:
     """Console entry point: run the command, turning could-not-run errors into exit code 2."""
+    import logging
+
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to report
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
