@@ -171,9 +171,7 @@ def run(inputs: Inputs, options: Options) -> Result:
     task_frame, project_frame = tasks.build_tasks(
         inputs.orders, inputs.order_lines, inputs.products, uoms, cutoff
     )
-    ctx = lines.order_line_context(
-        inputs.orders, inputs.order_lines, inputs.products, uoms, cutoff
-    )
+    ctx = lines.order_line_context(inputs.orders, inputs.order_lines, inputs.products, uoms, cutoff)
     tickets_linked, linked = linking.link_timesheets(
         inputs.timesheets, inputs.tickets, inputs.teams, task_frame, ctx, uoms, cutoff
     )

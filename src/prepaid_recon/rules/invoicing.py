@@ -219,4 +219,3 @@ def link_timesheets_to_invoices(
     take &= free
     new = np.where(take, frame["new_invoice"].to_numpy(object), own.to_numpy(object))
     return pd.Series(new, index=timesheets.index, dtype="str")
-

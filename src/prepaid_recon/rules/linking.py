@@ -328,18 +328,18 @@ def link_timesheets(
     order_s = pd.Series(order, dtype=object)
     line_s = pd.Series(line, dtype="Int64")
     counted = (
-        order_s.notna().to_numpy(bool) & line_s.notna().to_numpy(bool) & _is_live(
-            order_s, line_s, live_keys
-        )
+        order_s.notna().to_numpy(bool)
+        & line_s.notna().to_numpy(bool)
+        & _is_live(order_s, line_s, live_keys)
     )
     status = np.where(after, AFTER_CUTOFF, np.where(counted, COUNTED, NON_BILLABLE))
     reason = np.where(counted, None, reason)
 
     out = ts.copy()
     out["order"] = pd.Series(np.where(counted, order, in_order), index=ts.index, dtype="str")
-    out["line"] = pd.Series(
-        pd.array(line, dtype="Int64"), index=ts.index, dtype="Int64"
-    ).where(counted, pd.Series(in_line, index=ts.index, dtype="Int64"))
+    out["line"] = pd.Series(pd.array(line, dtype="Int64"), index=ts.index, dtype="Int64").where(
+        counted, pd.Series(in_line, index=ts.index, dtype="Int64")
+    )
     out["status"] = pd.Series(status, index=ts.index, dtype="str")
     out["reason"] = pd.Series(reason, index=ts.index, dtype="str")
     units = out[["order", "line"]].merge(ctx[[*KEY, "uom"]], on=KEY, how="left")["uom"]

@@ -82,8 +82,10 @@ def build_tasks(
 
     title = lines["description"].fillna(lines["product_name"])
     differs = lines["description"].notna() & lines["description"].ne(lines["product_name"])
-    global_name = lines["order"] + " - " + lines["product_name"].where(
-        ~differs.fillna(False), lines["description"]
+    global_name = (
+        lines["order"]
+        + " - "
+        + lines["product_name"].where(~differs.fillna(False), lines["description"])
     )
     lines["task"] = global_name.where(tracking.eq(GLOBAL), title)
 
