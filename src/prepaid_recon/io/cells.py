@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
+_FIRST_DATE = pd.Timestamp("1900-01-02")
+"""Earlier 'dates' are Excel time cells (a time of day, or a duration under 48 h)."""
 _TRUE = {"true", "yes", "y", "1", "1.0", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0"}
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -32,6 +34,8 @@ def _kind(raw: pd.Series) -> str:
         return "number"
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         return "datetime"
+    if pd.api.types.is_timedelta64_dtype(raw.dtype):
+        return "duration"  # a cell formatted [h]:mm
     return "text"
 
 
@@ -126,11 +130,12 @@ def parse_date(raw: pd.Series) -> Parsed:
     given = present(raw)
     if kind == "datetime":
         out = raw.astype("datetime64[ns]").dt.normalize()
-        out = out.where(out >= pd.Timestamp("1900-01-02"))  # a bare time cell is not a date
+        out = out.where(out >= _FIRST_DATE)  # a bare time cell is not a date
     elif kind == "text":
         text = raw.astype("str").str.strip()
         day = text.str.extract(_ISO_DATE, expand=False)
         out = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        out = out.where(out >= _FIRST_DATE)  # a time cell read as text is not a date either
     else:
         out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     return out, given & out.isna()
@@ -145,6 +150,8 @@ def parse_hours(raw: pd.Series) -> Parsed:
     elif kind == "datetime":
         span = (raw.astype("datetime64[ns]") - _EXCEL_EPOCH) / pd.Timedelta(hours=1)
         out = span.where((span >= 0) & (span <= 48)).astype("float64")
+    elif kind == "duration":
+        out = (raw / pd.Timedelta(hours=1)).astype("float64")
     elif kind == "text":
         out, _ = parse_number(raw)
         text = raw.astype("str").str.strip()

@@ -133,7 +133,12 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
             key = normalize_header(sheet_name)
             if key not in CONTRACTS or key in sheets:
                 continue
-            sheet = reader.load_sheet(sheet_name, schema_sample_rows=None)
+            try:
+                sheet = reader.load_sheet(sheet_name, schema_sample_rows=None)
+            except fastexcel.UnsupportedColumnTypeCombinationError:
+                # A column mixing duration cells ([h]:mm) with dates or text has no Arrow
+                # type: read the sheet as text, which the cell parsers read as well.
+                sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
             sheets[key] = sheet.to_pandas() if sheet.width else pd.DataFrame()
     except Exception as err:
         return {}, _file_error(

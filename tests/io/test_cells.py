@@ -1,0 +1,227 @@
+"""Every value type of CONTRACT section 2, read from real cells of a real workbook.
+
+A value is written into an .xlsx, read back by the reader and parsed by its column kind.  Each
+case runs twice: alone in its column (the reader gives a typed column: numbers, dates,
+booleans) and among text cells (the reader gives a text column holding the cell as text),
+because a finance user's column is often both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from builders import Cell, Text, write_book
+from prepaid_recon.io.cells import PARSERS
+from prepaid_recon.io.reader import read_inputs
+
+LAYOUTS = ["alone", "among_text"]
+
+
+def read_cell(tmp_path, value, layout: str) -> pd.Series:
+    """The raw column holding ``value`` on row 2, as the reader hands it to the parsers."""
+    rows = [{"employee": "Ana", "description": value}]  # employee: the row is not blank
+    if layout == "among_text":
+        rows.append({"employee": "Ana", "description": Text("some text")})
+    path = write_book(tmp_path / "cells.xlsx", {"timesheets": rows})
+    return read_inputs(path).tables["timesheets"].frame["description"]
+
+
+def parse(tmp_path, kind: str, value, layout: str = "alone"):
+    """(parsed value, was the cell rejected) of ``value`` read as a ``kind`` column."""
+    parsed, bad = PARSERS[kind](read_cell(tmp_path, value, layout))
+    return parsed.loc[2], bool(bad.loc[2])
+
+
+def assert_missing(value) -> None:
+    assert value is None or pd.isna(value)
+
+
+# --------------------------------------------------------------------------------------------
+# text
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("  Ana Lopez  ", "Ana Lopez"),
+        (404, "404"),  # ticket 404 typed as a number reads as the reference '404'
+        (Text("404"), "404"),
+        (1.5, "1.5"),
+        ("HT-5", "HT-5"),
+    ],
+)
+def test_text_is_trimmed_and_a_number_cell_reads_as_its_digits(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "text", cell, layout) == (expected, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_text_of_only_spaces_is_a_missing_value_not_an_error(tmp_path, layout):
+    value, bad = parse(tmp_path, "text", "   ", layout)
+    assert_missing(value)
+    assert not bad
+
+
+# --------------------------------------------------------------------------------------------
+# bool
+# --------------------------------------------------------------------------------------------
+
+TRUE_SPELLINGS = ["true", "TRUE", "True", "yes", "YES", "Yes", "y", "Y", "1", "x", "X", " yes "]
+FALSE_SPELLINGS = ["false", "FALSE", "False", "no", "NO", "No", "n", "N", "0"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("spelling", TRUE_SPELLINGS)
+def test_bool_text_spellings_of_true_in_any_case(tmp_path, layout, spelling):
+    assert parse(tmp_path, "bool", Text(spelling), layout) == (True, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("spelling", FALSE_SPELLINGS)
+def test_bool_text_spellings_of_false_in_any_case(tmp_path, layout, spelling):
+    assert parse(tmp_path, "bool", Text(spelling), layout) == (False, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    ("cell", "expected"), [(True, True), (False, False), (1, True), (0, False)]
+)
+def test_bool_from_excel_boolean_and_number_cells(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "bool", cell, layout) == (expected, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("cell", ["maybe", "oui", "2", 2, "xx"])
+def test_bool_rejects_other_spellings(tmp_path, layout, cell):
+    value, bad = parse(tmp_path, "bool", cell, layout)
+    assert bad
+    assert_missing(value)
+
+
+# --------------------------------------------------------------------------------------------
+# date
+# --------------------------------------------------------------------------------------------
+
+OCT_3 = pd.Timestamp("2026-10-03")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    "cell",
+    [
+        dt.date(2026, 10, 3),
+        Cell(dt.date(2026, 10, 3), "dd/mm/yyyy"),  # the display format does not matter
+        Text("2026-10-03"),
+        Text(" 2026-10-03 "),
+    ],
+)
+def test_date_from_excel_date_cell_or_iso_text(tmp_path, layout, cell):
+    assert parse(tmp_path, "date", cell, layout) == (OCT_3, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_datetime_cell_keeps_its_date(tmp_path, layout):
+    assert parse(tmp_path, "date", dt.datetime(2026, 10, 3, 14, 30), layout) == (OCT_3, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("text", ["03/04/2026", "3.4.2026", "2026/10/03", "2026-13-01", "Oct 3"])
+def test_date_text_other_than_iso_is_rejected_never_guessed(tmp_path, layout, text):
+    value, bad = parse(tmp_path, "date", Text(text), layout)
+    assert bad
+    assert_missing(value)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_bare_time_cell_is_not_a_date(tmp_path, layout):
+    value, bad = parse(tmp_path, "date", dt.time(9, 0), layout)
+    assert bad
+    assert_missing(value)
+
+
+# --------------------------------------------------------------------------------------------
+# number and whole number
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [(1.5, 1.5), (Text("1.5"), 1.5), (Text(" 2 "), 2.0), (Text("-3"), -3.0), (Text(".5"), 0.5)],
+)
+def test_number_from_numeric_cell_or_text_with_dot_decimal(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "number", cell, layout) == (expected, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("text", ["1,5", "1 000", "1.000,50", "abc", "12h", "nan", "inf"])
+def test_number_rejects_comma_decimal_and_words(tmp_path, layout, text):
+    value, bad = parse(tmp_path, "number", Text(text), layout)
+    assert bad
+    assert_missing(value)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(("cell", "expected"), [(1, 1), (3.0, 3), (Text("2"), 2)])
+def test_whole_number_accepts_integers_typed_or_as_text(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "whole", cell, layout) == (expected, False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("cell", [1.5, Text("2.5"), Text("one")])
+def test_whole_number_rejects_a_fraction(tmp_path, layout, cell):
+    value, bad = parse(tmp_path, "whole", cell, layout)
+    assert bad
+    assert_missing(value)
+
+
+# --------------------------------------------------------------------------------------------
+# hours
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (1.5, 1.5),
+        (-0.5, -0.5),
+        (Text("1.5"), 1.5),
+        (Text("1:30"), 1.5),
+        (Text("0:45"), 0.75),
+        (Text("-0:30"), -0.5),
+        (Text("10:00"), 10.0),
+        (dt.time(1, 30), 1.5),  # an Excel time cell
+        (Cell(0.0625, "h:mm"), 1.5),  # a fraction of a day shown as 1:30
+        (Cell(0.5, "[h]:mm"), 12.0),
+    ],
+)
+def test_hours_from_number_hmm_text_or_excel_time_cell(tmp_path, layout, cell, expected):
+    value, bad = parse(tmp_path, "hours", cell, layout)
+    assert not bad
+    assert math.isclose(value, expected)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("text", ["abc", "1:75", "1h30", "1,5", ":30"])
+def test_hours_rejects_what_is_not_a_duration(tmp_path, layout, text):
+    value, bad = parse(tmp_path, "hours", Text(text), layout)
+    assert bad
+    assert_missing(value)
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+def test_an_empty_cell_is_missing_never_an_error(tmp_path, kind):
+    path = write_book(
+        tmp_path / "cells.xlsx",
+        {"timesheets": [{"employee": "Ana", "description": None}, {"description": Text("1")}]},
+    )
+    raw = read_inputs(path).tables["timesheets"].frame["description"]
+    value, bad = PARSERS[kind](raw)
+    assert_missing(value.loc[2])
+    assert not bad.loc[2]
