@@ -108,8 +108,9 @@ def write_csv(path: Path, rows: list[dict], *, bom: bool = False) -> Path:
 
 
 def _header(sheet: str) -> list[str]:
-    """The required columns, for a sheet written without rows."""
-    return [c for c, col in CONTRACTS[sheet].model.to_schema().columns.items() if not col.nullable]
+    """The required columns (and a timesheet's ticket), for a sheet written without rows."""
+    columns = CONTRACTS[sheet].model.to_schema().columns.items()
+    return [c for c, col in columns if not col.nullable or (sheet, c) == ("timesheets", "ticket")]
 
 
 def clean_inputs() -> dict[str, list[dict]]:
