@@ -361,7 +361,6 @@ def ledger(tm_hours: dict[tuple[str, int], float]) -> dict[str, pd.DataFrame]:
         ("INV/2026-09/0003", "S00110", 1, 10, PRICE["PREPAID-H"], 0),
         ("INV/2026-09/0003", "S00110", 2, 3, PRICE["APPLIANCE"], 0),
         ("INV/2026-09/0004", "S00106", 1, 30, 95, 0),
-        ("INV/2026-09/0004", "S00106", 2, 2, PRICE["APPLIANCE"], 0),
         ("RINV/2026-09/0001", "S00110", 2, 3, PRICE["APPLIANCE"], 0),
         ("INV/2026-09/0005", "S00103", 1, tm_days[("S00103", 1)], PRICE["TM-H"], 0),
         ("INV/2026-09/0005", "S00103", 2, tm_days[("S00103", 2)], PRICE["TM-D"], 0),

@@ -204,3 +204,50 @@ def test_hours_as_text_and_time_cells_are_written_as_given(tmp_path):
     assert rows[1][3] == 1.5
     assert rows[2][3] == "1:30"
     assert rows[3][3] in (dt.time(1, 30), 0.0625)
+
+
+def _errors(folder, period="2026-10"):
+    reader = pytest.importorskip("prepaid_recon.io.reader")
+    validation = pytest.importorskip("prepaid_recon.validation")
+    from prepaid_recon.domain import Period
+
+    findings = validation.validate(reader.read_inputs(folder), Period.parse(period)).findings
+    errors = findings[findings["severity"] == "error"]
+    return errors[["code", "sheet", "row", "column", "value"]].to_dict("records"), findings
+
+
+def test_a_written_generated_input_validates_without_errors(tmp_path):
+    write_inputs(generate(5_000, seed=11), tmp_path)
+    errors, findings = _errors(tmp_path)
+    assert errors == []
+    assert set(findings["code"]) <= {"after_cutoff"}
+
+
+def test_sample_data_validates_with_only_the_documented_warnings():
+    from pathlib import Path
+
+    errors, findings = _errors(Path(__file__).resolve().parents[1] / "sample_data")
+    assert errors == []
+    assert sorted(set(zip(findings["sheet"], findings["code"], strict=True))) == [
+        ("order_lines", "missing_delivered"),
+        ("orders", "after_cutoff"),
+        ("timesheets", "after_cutoff"),
+    ]
+
+
+def test_sample_data_script_rewrites_the_committed_cells(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    folder = Path(__file__).resolve().parents[1] / "sample_data"
+    spec = importlib.util.spec_from_file_location(
+        "make_sample_data", folder / "make_sample_data.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in write_inputs(module.build(), tmp_path):
+        for sheet in load_workbook(path).worksheets:
+            committed = load_workbook(folder / path.name)[sheet.title]
+            assert list(sheet.values) == list(committed.values), f"{path.name}:{sheet.title}"

@@ -134,5 +134,5 @@ def test_blank_templates_validate_without_errors(fresh):
     validation = pytest.importorskip("prepaid_recon.validation")
     from prepaid_recon.domain import Period
 
-    result = validation.validate(reader.read_inputs(fresh), Period.parse("2026-10"))
-    assert [f for f in result.findings if f.severity == "error"] == []
+    findings = validation.validate(reader.read_inputs(fresh), Period.parse("2026-10")).findings
+    assert findings[findings["severity"] == "error"].to_dict("records") == []
