@@ -331,7 +331,7 @@ def test_write_outputs_creates_out_with_every_file(tmp_path):
 
 def test_a_failure_mid_write_leaves_no_out_and_no_temp_folder(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="infinite"):
         write_outputs(out, broken_books(), {"run.json": b"{}"})
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
@@ -341,7 +341,7 @@ def test_a_failure_mid_write_leaves_the_previous_out_intact(tmp_path):
     out = tmp_path / "out"
     write_outputs(out, good_books(), {"run.json": b"old"})
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="infinite"):
         write_outputs(out, broken_books(), {"run.json": b"new"})
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert leftovers(tmp_path, out) == []
@@ -388,3 +388,57 @@ def test_out_that_cannot_be_created_is_an_output_error(tmp_path):
     assert caught.value.exit_code == 2
     with pytest.raises(OutputError):
         write_outputs(blocker, good_books())
+
+
+# -- the fast row writer is xlsxwriter's own output, faster ----------------------------------------
+
+
+def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path):
+    tricky = [
+        "plain",
+        "",
+        " lead",
+        "trail ",
+        'a & b <c> "q"',
+        "new\nline",
+        "ctl\x01x",
+        "_x0041_",
+        "é€✓",
+        "=1+2",
+        None,
+    ]
+    n = len(tricky)
+    frame = pd.DataFrame(
+        {
+            "text": tricky,
+            "amount": np.linspace(-1.005, 1e9, n),
+            "currency": (["USD", "JPY", "KWD"] * n)[:n],
+            "hours": [np.nan, *np.arange(n - 1) / 3],
+            "line": pd.array([None, *range(1, n)], dtype="Int64"),
+            "flag": [True, False] * (n // 2) + [True],
+            "date": pd.to_datetime(["2026-10-31"] * (n - 1) + [None]),
+        }
+    )
+    kinds = {"amount": "money", "hours": "hours", "line": "int"}
+    specs = [
+        SheetSpec(
+            "s", frame, kinds, currency_column="currency", highlight=[Highlight("hours", "<", "0")]
+        )
+    ]
+    write_workbook(tmp_path / "fast.xlsx", specs, max_rows=4, fast_rows=True)
+    write_workbook(tmp_path / "slow.xlsx", specs, max_rows=4, fast_rows=False)
+    with (
+        zipfile.ZipFile(tmp_path / "fast.xlsx") as fast,
+        zipfile.ZipFile(tmp_path / "slow.xlsx") as slow,
+    ):
+        assert fast.namelist() == slow.namelist()
+        for name in fast.namelist():
+            assert fast.read(name) == slow.read(name), name
+    assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "slow.xlsx").read_bytes()
+
+
+def test_an_infinite_number_is_refused_not_written(tmp_path):
+    bad = pd.DataFrame({"amount": [1.0, np.inf]})
+    with pytest.raises(ValueError, match="infinite"):
+        write_workbook(tmp_path / "x.xlsx", [SheetSpec("b", bad, {"amount": "money"})])
+    assert not (tmp_path / "x.xlsx").exists()
