@@ -76,7 +76,7 @@ def _text_of(raw: pd.Series) -> pd.Series:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Text: trimmed; a number cell reads as its digits (ticket 404 typed as a number = '404')."""
-    return _text_of(raw), pd.Series(False, index=raw.index)
+    return _text_of(raw).astype("str"), pd.Series(False, index=raw.index)
 
 
 def parse_bool(raw: pd.Series) -> Parsed:
@@ -94,7 +94,7 @@ def parse_bool(raw: pd.Series) -> Parsed:
         out[lower.isin(_FALSE)] = False
     else:
         out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    return out, given & out.isna()
+    return out.astype("boolean"), given & out.isna()
 
 
 def parse_number(raw: pd.Series) -> Parsed:
@@ -110,6 +110,7 @@ def parse_number(raw: pd.Series) -> Parsed:
     else:
         out = pd.Series(np.nan, index=raw.index, dtype="float64")
     out = out.where(np.isfinite(out))
+    out = out.astype("float64")
     return out, given & out.isna()
 
 
@@ -138,6 +139,7 @@ def parse_date(raw: pd.Series) -> Parsed:
         out = out.where(out >= _FIRST_DATE)  # a time cell read as text is not a date either
     else:
         out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    out = out.astype("datetime64[ns]")
     return out, given & out.isna()
 
 
@@ -177,6 +179,7 @@ def parse_hours(raw: pd.Series) -> Parsed:
     else:
         out = pd.Series(np.nan, index=raw.index, dtype="float64")
     out = out.where(np.isfinite(out))
+    out = out.astype("float64")
     return out, given & out.isna()
 
 
