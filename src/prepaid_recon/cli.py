@@ -71,7 +71,7 @@ def _print_findings(findings, limit: int = 20) -> None:
         click.echo(f"  error: {_where(f)} {f.message}", err=True)
     if len(errors) > limit:
         click.echo(f"  ... and {len(errors) - limit} more errors (see exceptions.xlsx)", err=True)
-    for _code, group in warnings.groupby("code", sort=True):
+    for _key, group in warnings.groupby(["code", "sheet"], sort=True):
         first = next(group.itertuples(index=False))
         more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
         click.echo(f"  warning: {_where(first)} {first.message}{more}", err=True)
