@@ -141,7 +141,11 @@ def employee_hours(audit: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFr
 
 def control_totals(audit: pd.DataFrame) -> pd.DataFrame:
     """Rows and hours per status (counted, non_billable, after_cutoff) and the total of every
-    input timesheet: the proof of conservation."""
+    input timesheet: the proof of conservation.
+
+    Hours are the exact sums (only float noise is removed, at 0.000001), not rounded to 0.01
+    each: minutes typed as H:MM (0:20 = 0.3333 h) would otherwise make three rounded parts
+    differ from the rounded total by a cent. Formatted as 0.00, they tie to the hundredth."""
     statuses = [*linking.STATUSES, "total"]
     rows = [int(audit["status"].eq(s).sum()) for s in linking.STATUSES] + [len(audit)]
     hours = [float(audit.loc[audit["status"].eq(s), "hours"].sum()) for s in linking.STATUSES]
@@ -150,7 +154,7 @@ def control_totals(audit: pd.DataFrame) -> pd.DataFrame:
         {
             "status": pd.Series(statuses, dtype="str"),
             "rows": np.asarray(rows, dtype="int64"),
-            "hours": round_half_away(np.asarray(hours, dtype="float64"), 0.01),
+            "hours": round_half_away(np.asarray(hours, dtype="float64"), 1e-6),
         }
     )
 
