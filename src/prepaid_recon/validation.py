@@ -278,6 +278,12 @@ def _unknown(findings: Findings, table: Table, column: str, known: pd.Index, wha
     findings.add(ERROR, "unknown_reference", table, mask, column, f"no such {what}.")
 
 
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``table[key]`` for every key (NA where absent), keeping the table's dtype even when empty."""
+    values = table.reindex(keys.to_numpy()).to_numpy()
+    return pd.Series(values, index=keys.index, dtype=table.dtype)
+
+
 def _key(frame: pd.DataFrame) -> pd.Series:
     return _join(frame["order"], frame["line"], "\x1f")
 
@@ -368,14 +374,20 @@ def _check_products(t: Table, f: Findings, uoms: UomTable) -> None:
     )
 
 
+def _bad_currency(currency: pd.Series) -> pd.Series:
+    """Given currencies that are not ISO 4217 codes (empty cells are not bad)."""
+    valid = currency.map(is_currency_code, na_action="ignore").astype("boolean")
+    return currency.notna() & ~valid.fillna(True).astype(bool)
+
+
 def _check_orders(t: Table, f: Findings, period: Period | None) -> None:
     d = t.data
-    bad_code = d["currency"].notna() & ~d["currency"].map(is_currency_code, na_action="ignore")
+    bad_code = _bad_currency(d["currency"])
     f.add(
         ERROR,
         "bad_currency",
         t,
-        bad_code.astype(bool),
+        bad_code,
         "currency",
         "currency must be an ISO 4217 code such as USD, EUR or JPY.",
     )
@@ -406,7 +418,7 @@ def _line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None)
             "time_unit": uoms.categories(lines["uom"]).eq(TIME),
         }
     )
-    order_date = lines["order"].map(orders["order_date"])
+    order_date = _lookup(lines["order"], orders["order_date"])
     facts["in_run"] = True if period is None else order_date <= period.cutoff_ts
     facts = facts[facts["order"].notna() & facts["line"].notna()]
     facts["key"] = _key(facts)
@@ -449,7 +461,9 @@ def _check_order_lines(
     manual = d["product"].map(products["invoicing_policy"]).eq("manual")
     in_run = pd.Series(True, index=d.index)
     if period is not None:
-        dates = d["order"].map(orders.drop_duplicates("order").set_index("order")["order_date"])
+        dates = _lookup(
+            d["order"], orders.drop_duplicates("order").set_index("order")["order_date"]
+        )
         in_run = dates <= period.cutoff_ts
     f.add(
         WARNING,
@@ -668,7 +682,7 @@ def _check_timesheets(
         "ticket",
         "time logged on a ticket of a team without timesheet_on_ticket.",
     )
-    created = d["ticket"].map(tickets["created"])
+    created = _lookup(d["ticket"], tickets["created"])
     f.add(
         WARNING,
         "before_ticket_created",
@@ -698,12 +712,12 @@ def _check_ledger(
     inv = tables["invoices"]
     d = inv.data
     _unknown(f, inv, "reverses", pd.Index(d["invoice"].dropna()), "invoice in the ledger")
-    bad_code = d["currency"].notna() & ~d["currency"].map(is_currency_code, na_action="ignore")
+    bad_code = _bad_currency(d["currency"])
     f.add(
         ERROR,
         "bad_currency",
         inv,
-        bad_code.astype(bool),
+        bad_code,
         "currency",
         "currency must be an ISO 4217 code.",
     )
