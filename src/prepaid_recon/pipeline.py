@@ -121,7 +121,9 @@ def ticket_hours(
     frame["timesheets"] = frame["timesheets"].fillna(0).astype("int64")
     for col in ("first_date", "last_date"):
         frame[col] = frame[col].astype("datetime64[ns]")
-    return frame.sort_values("ticket", kind="stable")[TICKET_COLUMNS].reset_index(drop=True)
+    frame = frame.sort_values("ticket", kind="stable")[TICKET_COLUMNS].reset_index(drop=True)
+    text = ["ticket", "team", "customer", "subject", "order", "task", "link"]
+    return frame.astype({col: "str" for col in text})
 
 
 def employee_hours(audit: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFrame:

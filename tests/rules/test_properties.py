@@ -72,8 +72,10 @@ def tables(draw) -> dict:
         )
         invoice_lines.append({"invoice": f"L{i}", "order": order, "line": line,
                               "quantity": draw(st.sampled_from([1, 2, 10]))})  # fmt: skip
-    return {"orders": orders, "order_lines": lines, "tickets": tickets,
-            "timesheets": timesheets, "invoices": invoices, "invoice_lines": invoice_lines}  # fmt: skip
+    return {
+        "orders": orders, "order_lines": lines, "tickets": tickets, "timesheets": timesheets,
+        "invoices": invoices, "invoice_lines": invoice_lines,
+    }  # fmt: skip
 
 
 def _shuffled(inputs: Inputs, seed: int) -> Inputs:

@@ -312,7 +312,9 @@ def line_figures(
         "prepaid_time",
         "service",
     ]
-    return frame[ORDER_LINE_COLUMNS + extras].reset_index(drop=True)
+    frame = frame[ORDER_LINE_COLUMNS + extras].reset_index(drop=True)
+    text = ["order", "customer", "product", "invoicing_policy", "uom", "task", "state", "currency"]
+    return frame.astype({col: "str" for col in text})
 
 
 def order_figures(orders: pd.DataFrame, lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
@@ -365,4 +367,5 @@ def order_figures(orders: pd.DataFrame, lines: pd.DataFrame, cutoff: pd.Timestam
         frame[col] = frame[col].fillna(0.0).astype("float64")
         if len(frame):
             frame[col] = round_money(frame[col], frame["currency"].astype(object)).to_numpy()
-    return frame[ORDER_COLUMNS].reset_index(drop=True)
+    frame = frame[ORDER_COLUMNS].reset_index(drop=True)
+    return frame.astype({col: "str" for col in ("order", "customer", "state", "currency")})

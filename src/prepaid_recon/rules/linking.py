@@ -82,6 +82,16 @@ def fixed_ticket_lines(
     return frame
 
 
+def _take(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
+    """values[positions], with ``missing`` where the position is -1 (not found)."""
+    found = positions >= 0
+    out = np.empty(len(positions), dtype=object if values.dtype == object else values.dtype)
+    if len(values):
+        out[:] = values[np.where(found, positions, 0)]
+    out[~found] = missing
+    return out
+
+
 def _split_by_key(
     codes: np.ndarray, *columns: np.ndarray
 ) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
@@ -251,14 +261,16 @@ def link_timesheets(
     has_ticket = ts["ticket"].notna().to_numpy(bool)
     has_task = ts["task"].notna().to_numpy(bool)
 
-    tk_info = tk.set_index("ticket")
-    t_link = ts["ticket"].map(tk_info["link"]).astype(object).to_numpy()
-    t_reinv = ts["ticket"].map(tk_info["reinvoicing"]).fillna(False).astype(bool).to_numpy()
-    t_order = ts["ticket"].map(tk_info["order"]).astype(object).to_numpy()
-    t_line = ts["ticket"].map(tk_info["line"]).astype("Int64").to_numpy()
-    tl = task_lines(tasks).set_index("task")
-    k_order = ts["task"].map(tl["task_order"]).astype(object).to_numpy()
-    k_line = ts["task"].map(tl["task_line"]).astype("Int64").to_numpy()
+    # Look each timesheet's ticket and task up once (positions), then take columns.
+    t_pos = pd.Index(tk["ticket"].to_numpy(object)).get_indexer(ts["ticket"].to_numpy(object))
+    t_link = _take(tk["link"].to_numpy(object), t_pos, None)
+    t_reinv = _take(tk["reinvoicing"].to_numpy(bool), t_pos, False).astype(bool)
+    t_order = _take(tk["order"].to_numpy(object), t_pos, None)
+    t_line = pd.array(_take(tk["line"].astype(object).to_numpy(), t_pos, pd.NA), dtype="Int64")
+    tl = task_lines(tasks)
+    k_pos = pd.Index(tl["task"].to_numpy(object)).get_indexer(ts["task"].to_numpy(object))
+    k_order = _take(tl["task_order"].to_numpy(object), k_pos, None)
+    k_line = pd.array(_take(tl["task_line"].astype(object).to_numpy(), k_pos, pd.NA), dtype="Int64")
 
     in_order = ts["order"].astype(object).to_numpy()
     in_line = ts["line"].astype("Int64").to_numpy()
