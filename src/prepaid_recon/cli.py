@@ -46,7 +46,22 @@ def _date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; the one place where could-not-run errors become messages and codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ReconError as err:
+            click.echo(f"prepaid-recon: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except OSError as err:
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(f"prepaid-recon: {err.strerror or err}{where}", err=True)
+            ctx.exit(EXIT_CANNOT_RUN)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="prepaid-recon")
 def cli() -> None:
     """Month-end reconciliation of prepaid support hours: timesheets, order lines, invoices."""
@@ -281,21 +296,8 @@ def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
 
 
 def main() -> None:
-    """Console entry point: run the command, turning could-not-run errors into exit code 2."""
+    """Console entry point."""
     import logging
 
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to report
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(EXIT_CANNOT_RUN)
-    except ReconError as err:
-        click.echo(f"prepaid-recon: {err}", err=True)
-        sys.exit(err.exit_code)
-    except OSError as err:
-        click.echo(f"prepaid-recon: {err.strerror or err}: {err.filename or ''}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+    cli(prog_name="prepaid-recon")
