@@ -1,0 +1,270 @@
+"""`prepaid-recon validate` (CONTRACT sections 1 and 4): exit codes, messages, exceptions.xlsx,
+and the shared acceptance scenarios.
+
+Exit 0 and 1 are checked through click's ``CliRunner``.  Could-not-run errors (exit 2) are
+turned into messages by the console entry point ``cli.main``, so those go through ``main`` (and
+once through the installed ``prepaid-recon`` script).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from builders import SHARED, Text, write_inputs
+from prepaid_recon.cli import cli, main
+from prepaid_recon.domain import Period
+from prepaid_recon.io.reader import read_inputs
+from prepaid_recon.validation import validate
+
+SCENARIOS = sorted((SHARED / "scenarios").glob("*.json"))
+
+
+def invoke(*args: str):
+    """Run ``validate`` through CliRunner; the click Result (output = stdout + stderr)."""
+    return CliRunner().invoke(cli, ["validate", *map(str, args)])
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run the console entry point as the shell would; (exit code, stdout + stderr)."""
+    monkeypatch.setattr(sys, "argv", ["prepaid-recon", *map(str, args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out = capsys.readouterr()
+    return exited.value.code, out.out + out.err
+
+
+def assert_no_traceback(text: str) -> None:
+    assert "Traceback" not in text
+    assert 'File "' not in text
+
+
+# --------------------------------------------------------------------------------------------
+# Exit codes
+# --------------------------------------------------------------------------------------------
+
+
+def test_clean_input_exits_0(tmp_path, inputs):
+    result = invoke(write_inputs(tmp_path / "in", inputs), "--period", "2026-10")
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+def test_warnings_alone_exit_0(tmp_path, inputs):
+    inputs["tickets"][0]["team"] = "Internal"  # linked, but time is not re-invoiced
+    result = invoke(write_inputs(tmp_path / "in", inputs), "--period", "2026-10")
+    assert result.exit_code == 0, result.output
+    assert "1 warning" in result.output
+
+
+def test_errors_exit_1_and_name_file_sheet_row_and_column(tmp_path, inputs):
+    inputs["timesheets"][1]["hours"] = "abc"
+    result = invoke(write_inputs(tmp_path / "in", inputs), "--period", "2026-10")
+    assert result.exit_code == 1
+    assert "timesheets.xlsx:timesheets!3 [hours]" in result.output
+    assert "abc" in result.output
+    assert_no_traceback(result.output)
+
+
+def test_corrupt_workbook_exits_1_naming_the_file_without_traceback(tmp_path, inputs):
+    folder = write_inputs(tmp_path / "in", inputs)
+    (folder / "orders.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    result = invoke(folder)
+    assert result.exit_code == 1
+    assert "orders.xlsx" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert_no_traceback(result.output)
+
+
+def test_single_workbook_input(tmp_path, inputs):
+    result = invoke(write_inputs(tmp_path, inputs, layout="single"))
+    assert result.exit_code == 0, result.output
+
+
+def test_input_that_does_not_exist_exits_2(tmp_path, monkeypatch, capsys):
+    code, output = run_main(monkeypatch, capsys, "validate", tmp_path / "nowhere")
+    assert code == 2
+    assert "nowhere" in output
+    assert_no_traceback(output)
+
+
+def test_input_file_that_is_not_a_workbook_exits_2(tmp_path, monkeypatch, capsys):
+    (tmp_path / "timesheets.csv").write_text("date,employee\n")
+    code, output = run_main(monkeypatch, capsys, "validate", tmp_path / "timesheets.csv")
+    assert code == 2
+    assert_no_traceback(output)
+
+
+@pytest.mark.parametrize("period", ["2026-13", "oct", "2026-1", "2026/10"])
+def test_bad_period_exits_2(tmp_path, inputs, monkeypatch, capsys, period):
+    folder = write_inputs(tmp_path / "in", inputs)
+    code, output = run_main(monkeypatch, capsys, "validate", folder, "--period", period)
+    assert code == 2
+    assert "period" in output.lower()
+    assert_no_traceback(output)
+    assert invoke(folder, "--period", period).exit_code == 2  # click's usage error too
+
+
+def test_bad_default_currency_exits_2(tmp_path, inputs, monkeypatch, capsys):
+    folder = write_inputs(tmp_path / "in", inputs)
+    code, output = run_main(monkeypatch, capsys, "validate", folder, "--currency", "dollars")
+    assert code == 2
+    assert_no_traceback(output)
+
+
+def test_out_dir_that_is_the_input_folder_is_refused_with_exit_2(
+    tmp_path, inputs, monkeypatch, capsys
+):
+    folder = write_inputs(tmp_path / "in", inputs)
+    before = sorted(p.name for p in folder.iterdir())
+    code, output = run_main(monkeypatch, capsys, "validate", folder, "--out", folder)
+    assert code == 2
+    assert_no_traceback(output)
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_installed_command_exits_2_on_missing_input_without_traceback(tmp_path):
+    command = Path(sys.executable).with_name("prepaid-recon")
+    if not command.exists():
+        pytest.skip("prepaid-recon is not installed beside this Python")
+    done = subprocess.run(
+        [str(command), "validate", str(tmp_path / "nowhere"), "--period", "2026-10"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "nowhere" in done.stderr
+    assert_no_traceback(done.stdout + done.stderr)
+
+
+# --------------------------------------------------------------------------------------------
+# The period: cut-off checks only with --period
+# --------------------------------------------------------------------------------------------
+
+
+def test_cutoff_checks_run_only_with_a_period(tmp_path, inputs):
+    inputs["timesheets"][0]["date"] = dt.date(2026, 11, 2)
+    folder = write_inputs(tmp_path / "in", inputs)
+    without = invoke(folder)
+    assert without.exit_code == 0
+    assert "0 error(s), 0 warning(s)" in without.output
+    with_period = invoke(folder, "--period", "2026-10")
+    assert with_period.exit_code == 0
+    assert "0 error(s), 1 warning(s)" in with_period.output
+    assert "timesheets.xlsx:timesheets!2 [date]" in with_period.output
+
+
+# --------------------------------------------------------------------------------------------
+# exceptions.xlsx with --out
+# --------------------------------------------------------------------------------------------
+
+
+def _writer_available() -> bool:
+    try:
+        import prepaid_recon.io.writer
+        import prepaid_recon.reports
+    except ImportError:
+        return False
+    return hasattr(prepaid_recon.reports, "exceptions_workbook")
+
+
+needs_writer = pytest.mark.skipif(
+    not _writer_available(), reason="prepaid_recon.io.writer / reports not written yet"
+)
+
+
+def _sheet_rows(path: Path, sheet: str) -> tuple[list, list[dict]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    header = list(rows[0])
+    return header, [dict(zip(header, r, strict=False)) for r in rows[1:]]
+
+
+@needs_writer
+def test_out_writes_exceptions_xlsx_with_one_row_per_finding(tmp_path, inputs):
+    inputs["timesheets"][1]["hours"] = "abc"
+    inputs["timesheets"].append(
+        {"date": dt.date(2026, 10, 2), "employee": "Ana", "ticket": Text("HT-404"), "hours": 1}
+    )
+    out = tmp_path / "out"
+    result = invoke(write_inputs(tmp_path / "in", inputs), "--period", "2026-10", "--out", out)
+    assert result.exit_code == 1
+    header, rows = _sheet_rows(out / "exceptions.xlsx", "exceptions")
+    assert header[:8] == ["severity", "code", "file", "sheet", "row", "column", "value", "message"]
+    found = {(r["severity"], r["code"], r["file"], r["sheet"], r["row"], r["column"]) for r in rows}
+    assert found == {
+        ("error", "bad_hours", "timesheets.xlsx", "timesheets", 3, "hours"),
+        ("error", "unknown_reference", "timesheets.xlsx", "timesheets", 4, "ticket"),
+    }
+    assert {r["value"] for r in rows} == {"abc", "HT-404"}
+
+
+@needs_writer
+def test_out_on_clean_input_writes_an_empty_exceptions_sheet(tmp_path, inputs):
+    out = tmp_path / "out"
+    result = invoke(write_inputs(tmp_path / "in", inputs), "--out", out)
+    assert result.exit_code == 0, result.output
+    header, rows = _sheet_rows(out / "exceptions.xlsx", "exceptions")
+    assert header[:3] == ["severity", "code", "file"]
+    assert rows == []
+
+
+def test_without_out_nothing_is_written(tmp_path, inputs, monkeypatch):
+    folder = write_inputs(tmp_path / "in", inputs)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert invoke(folder).exit_code == 0
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+# --------------------------------------------------------------------------------------------
+# Shared acceptance scenarios
+# --------------------------------------------------------------------------------------------
+
+
+def _acceptance():
+    """The shared check.py, for its ``write_inputs`` (how scenario inputs become workbooks)."""
+    spec = importlib.util.spec_from_file_location("acceptance_check", SHARED / "check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _scenario_findings(tmp_path, path: Path):
+    scenario = json.loads(path.read_text())
+    target = _acceptance().write_inputs(scenario, tmp_path)
+    findings = validate(read_inputs(target), Period.parse(scenario["period"])).findings
+    return scenario, target, findings
+
+
+@pytest.mark.parametrize("path", [p for p in SCENARIOS if not p.name.startswith("v5")], ids=str)
+def test_acceptance_scenarios_v1_to_v4_have_no_error(tmp_path, path):
+    scenario, target, findings = _scenario_findings(tmp_path, path)
+    assert (findings["severity"] == "error").sum() == 0, findings.to_string()
+    assert invoke(target, "--period", scenario["period"]).exit_code == 0
+
+
+def test_acceptance_v5_reports_its_three_errors_at_their_cells(tmp_path):
+    path = SHARED / "scenarios" / "v5_bad_input_reported.json"
+    scenario, target, findings = _scenario_findings(tmp_path, path)
+    errors = findings[findings["severity"] == "error"]
+    assert set(zip(errors["sheet"], errors["row"], errors["column"], strict=True)) == {
+        ("products", 8, "invoicing_policy"),
+        ("timesheets", 3, "ticket"),
+        ("timesheets", 4, "hours"),
+    }
+    assert len(errors) == 3
+    assert set(errors["file"]) == {"products.xlsx", "timesheets.xlsx"}
+    result = invoke(target, "--period", scenario["period"])
+    assert result.exit_code == 1
+    assert_no_traceback(result.output)
