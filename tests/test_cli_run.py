@@ -1,0 +1,210 @@
+"""`prepaid-recon run` end to end on the bundled sample company: what a finance user gets.
+
+The figures asserted here are the ones `sample_data/README.md` derives by hand for each case
+(Acme's 49 h on 40 prepaid, Globex's 34 h = 4.25 days, Massive Dynamic's 1.625 -> 1.63 days,
+...), read back from the written workbooks by cell value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from prepaid_recon.cli import cli
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+REPORTS = [
+    "delivered_vs_ordered.xlsx",
+    "exceptions.xlsx",
+    "hours_by_ticket.xlsx",
+    "invoices.xlsx",
+    "run.json",
+    "tasks.xlsx",
+]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def rows(path: Path, sheet: str) -> list[dict]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    values = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    header = list(values[0])
+    return [dict(zip(header, r, strict=False)) for r in values[1:]]
+
+
+def one(records: list[dict], **match) -> dict:
+    found = [r for r in records if all(r.get(k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "2026-10"
+    result = invoke("run", SAMPLE, "--period", "2026-10", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_run_writes_every_report_and_the_manifest(sample_run: Path) -> None:
+    assert sorted(p.name for p in sample_run.iterdir()) == REPORTS
+
+
+def test_prepaid_block_burned_through_shows_upselling_and_negative_remaining(sample_run):
+    line = one(
+        rows(sample_run / "delivered_vs_ordered.xlsx", "order_lines"), order="S00101", line=1
+    )
+    assert (line["ordered"], line["delivered"], line["delivered_in_period"]) == (40, 49, 25)
+    assert line["invoice_status"] == "upselling"
+    assert line["upsell_alert"] is True
+    assert line["remaining_hours"] == -9
+    balance = one(
+        rows(sample_run / "delivered_vs_ordered.xlsx", "prepaid_balances"), order="S00101"
+    )
+    assert (balance["opening_hours"], balance["consumed_hours"], balance["closing_hours"]) == (
+        16,
+        25,
+        -9,
+    )
+
+
+def test_days_line_is_rounded_once_on_the_sum(sample_run):
+    line = one(
+        rows(sample_run / "delivered_vs_ordered.xlsx", "order_lines"), order="S00102", line=1
+    )
+    assert (line["delivered"], line["delivered_in_period"], line["remaining_hours"]) == (
+        4.25,
+        2.38,
+        6,
+    )
+
+
+def test_half_day_tie_is_drafted_rounded_half_away_from_zero(sample_run):
+    draft = one(rows(sample_run / "invoices.xlsx", "invoice_lines"), order="S00113")
+    assert draft["quantity"] == 1.63
+    assert draft["subtotal"] == pytest.approx(1.63 * 900)
+
+
+def test_each_currency_gets_its_own_drafts(sample_run):
+    invoices = rows(sample_run / "invoices.xlsx", "invoices")
+    eur = [i for i in invoices if i["currency"] == "EUR"]
+    assert [i["customer"] for i in eur] == ["Stark Industries"]
+    assert all(i["state"] == "draft" and i["kind"] == "invoice" for i in invoices)
+    assert [i["invoice"] for i in invoices] == [
+        f"INV/2026-10/{n:04d}" for n in range(1, len(invoices) + 1)
+    ]
+
+
+def test_control_totals_tie_to_every_input_timesheet(sample_run):
+    totals = {r["status"]: r for r in rows(sample_run / "hours_by_ticket.xlsx", "control_totals")}
+    audit = rows(sample_run / "hours_by_ticket.xlsx", "timesheets")
+    assert totals["total"]["rows"] == len(audit) == 884
+    parts = ("counted", "non_billable", "after_cutoff")
+    assert sum(totals[s]["rows"] for s in parts) == totals["total"]["rows"]
+    assert sum(totals[s]["hours"] for s in parts) == pytest.approx(totals["total"]["hours"])
+    assert totals["total"]["hours"] == pytest.approx(sum(r["hours"] for r in audit))
+
+
+def test_manifest_records_inputs_options_and_totals_without_a_clock(sample_run):
+    manifest = json.loads((sample_run / "run.json").read_text())
+    assert manifest["period"] == "2026-10" and manifest["cutoff"] == "2026-10-31"
+    files = manifest["inputs"]["files"]
+    assert sorted(files) == sorted(p.name for p in SAMPLE.glob("*.xlsx"))
+    for name, digest in files.items():
+        assert digest == hashlib.sha256((SAMPLE / name).read_bytes()).hexdigest()
+    assert manifest["inputs"]["row_counts"]["timesheets"] == 884
+    assert manifest["findings"] == {"errors": 0, "warnings": 14}
+    assert manifest["files_written"] == REPORTS
+    assert "2026-11-27" not in (sample_run / "run.json").read_text()
+
+
+def test_same_inputs_give_byte_identical_reports(sample_run, tmp_path):
+    again = tmp_path / "again"
+    assert invoke("run", SAMPLE, "--period", "2026-10", "--out", again, "-q").exit_code == 0
+    for name in REPORTS:
+        first = (sample_run / name).read_bytes()
+        assert first == (again / name).read_bytes(), name
+
+
+def test_json_option_prints_the_summary_as_json(tmp_path):
+    result = invoke("run", SAMPLE, "--period", "2026-10", "--out", tmp_path / "o", "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["control_totals"][-1]["status"] == "total"
+    assert {d["currency"] for d in summary["results"]["drafts"]} == {"EUR", "USD"}
+
+
+def test_quiet_run_prints_nothing_on_stdout(tmp_path):
+    result = invoke("run", SAMPLE, "--period", "2026-10", "--out", tmp_path / "o", "-q")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_customer_grouping_drafts_one_document_per_customer_and_currency(tmp_path):
+    out = tmp_path / "o"
+    result = invoke(
+        "run", SAMPLE, "--period", "2026-10", "--out", out, "--invoice-grouping", "customer"
+    )
+    assert result.exit_code == 0
+    lines = rows(out / "delivered_vs_ordered.xlsx", "order_lines")
+    orders = {o["order"]: o for o in rows(out / "delivered_vs_ordered.xlsx", "orders")}
+    expected = {
+        (line["customer"], orders[line["order"]]["currency"])
+        for line in lines
+        if line["to_invoice"] != 0
+    }
+    invoices = rows(out / "invoices.xlsx", "invoices")
+    assert sorted((i["customer"], i["currency"]) for i in invoices) == sorted(expected)
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["options"]["invoice_grouping"] == "customer"
+
+
+def test_input_errors_exit_1_with_only_exceptions_and_manifest(tmp_path):
+    broken = tmp_path / "in"
+    shutil.copytree(SAMPLE, broken)
+    (broken / "tickets.xlsx").write_bytes(b"not a workbook")
+    out = tmp_path / "out"
+    result = invoke("run", broken, "--period", "2026-10", "--out", out)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["exceptions.xlsx", "run.json"]
+    finding = one(rows(out / "exceptions.xlsx", "exceptions"), file="tickets.xlsx")
+    assert finding["severity"] == "error" and finding["code"] == "not_a_workbook"
+    assert "Traceback" not in result.output
+
+
+def test_an_error_run_removes_last_runs_financial_reports(sample_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(sample_run, out)
+    broken = tmp_path / "in"
+    shutil.copytree(SAMPLE, broken)
+    (broken / "teams.xlsx").unlink()
+    assert invoke("run", broken, "--period", "2026-10", "--out", out).exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["exceptions.xlsx", "run.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "does-not-exist", "--period", "2026-10"],
+        ["run", str(SAMPLE), "--period", "2026-13"],
+        ["run", str(SAMPLE), "--period", "2026-10", "--out", str(SAMPLE)],
+        ["run", str(SAMPLE), "--period", "2026-10", "--currency", "dollars"],
+        ["run", str(SAMPLE), "--period", "2026-10", "--invoice-date", "31/10/2026"],
+    ],
+    ids=["missing-input", "bad-period", "out-is-input", "bad-currency", "bad-invoice-date"],
+)
+def test_could_not_run_exits_2_without_traceback(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
