@@ -76,6 +76,16 @@ def test_header_is_exactly_the_column_names_frozen_and_filtered(tmp_path):
     assert ws.auto_filter.ref == "A1:I5"
 
 
+def test_printed_reports_are_landscape_one_page_wide_with_the_header_on_every_page(tmp_path):
+    path = tmp_path / "out.xlsx"
+    write_workbook(path, [sample_spec()])
+    ws = openpyxl.load_workbook(path)["invoices"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_setup.fitToHeight == 0  # width 1 is the default, left unwritten
+    assert ws.print_title_rows == "$1:$1"
+
+
 def test_empty_table_still_gets_its_header_and_filter(tmp_path):
     path = tmp_path / "out.xlsx"
     empty = pd.DataFrame({"order": pd.Series(dtype=object), "hours": pd.Series(dtype=float)})

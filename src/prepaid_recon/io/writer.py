@@ -570,6 +570,14 @@ def _add_chart(
     worksheet.insert_chart(chart.anchor, column_chart)
 
 
+def _print_setup(worksheet: Any) -> None:
+    """Printed, a report is landscape, one page wide, with the header row on every page."""
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(0)
+
+
 def write_workbook(
     path: Path | str,
     sheets: Sequence[SheetSpec],
@@ -616,6 +624,7 @@ def write_workbook(
                 for col in columns:
                     worksheet.set_column(col.index, col.index, col.width)
                 worksheet.freeze_panes(1, 0)
+                _print_setup(worksheet)
                 if n_cols:
                     worksheet.autofilter(0, 0, stop - start, n_cols - 1)
                 for col in columns:
