@@ -618,7 +618,8 @@ def _check_tickets(
         "task",
         "linked to the task of another customer's order.",
     )
-    reinvoicing = d["team"].map(teams["time_reinvoicing"]).fillna(True).astype(bool)
+    reinvoicing = d["team"].map(teams["time_reinvoicing"]).astype("boolean")
+    reinvoicing = reinvoicing.fillna(True).astype(bool)
     linked = explicit | task_customer.notna()
     f.add(
         WARNING,
@@ -673,7 +674,7 @@ def _check_timesheets(
     in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
     _check_link(f, t, d["order"], d["line"], customer, facts, "order", in_scope)
     team = d["ticket"].map(tickets["team"])
-    on_ticket = team.map(teams["timesheet_on_ticket"]).fillna(True).astype(bool)
+    on_ticket = team.map(teams["timesheet_on_ticket"]).astype("boolean").fillna(True).astype(bool)
     f.add(
         ERROR,
         "team_without_timesheets",

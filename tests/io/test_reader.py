@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import zipfile
 
+import openpyxl
 import pytest
 import xlsxwriter
 
@@ -319,3 +320,83 @@ def test_input_files_are_only_read(tmp_path, inputs):
     findings_of(tmp_path)
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     assert before == after
+
+
+# --------------------------------------------------------------------------------------------
+# CSV rows, Excel error cells, a sheet with only a task column
+# --------------------------------------------------------------------------------------------
+
+
+def _timesheets_csv(tmp_path, inputs, text: str):
+    del inputs["timesheets"]
+    write_inputs(tmp_path, inputs)
+    (tmp_path / "timesheets.csv").write_text(text, encoding="utf-8")
+    return findings_of(tmp_path)
+
+
+def test_csv_blank_lines_are_dropped_and_rows_keep_their_line_number(tmp_path, inputs):
+    text = "date,employee,ticket,hours\n2026-10-02,Ana,T1,1\n\n,,,\n2026-10-02,Ana,T1,abc\n"
+    assert where(_timesheets_csv(tmp_path, inputs, text)) == {("timesheets", 5, "hours")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date,employee,ticket,hours\n2026-10-02,Ana,T1,1,extra\n",  # would become the index
+        "date,employee,ticket,hours\n2026-10-02,Ana,T1,1\n2026-10-02,Ana,T1,1,extra\n",
+    ],
+    ids=["first_row", "later_row"],
+)
+def test_csv_row_with_more_fields_than_the_header_is_a_finding_naming_the_file(
+    tmp_path, inputs, text
+):
+    findings = _timesheets_csv(tmp_path, inputs, text)
+    assert file_findings(findings, "timesheets.csv") == {"bad_csv"}
+    assert set(findings["code"]) == {"bad_csv"}  # no column was shifted into another
+
+
+def test_csv_with_semicolons_is_reported_against_the_file(tmp_path, inputs):
+    findings = _timesheets_csv(tmp_path, inputs, "date;employee;ticket;hours\n2026-10-02;A;T1;1\n")
+    assert not findings.empty
+    assert set(findings["file"]) == {"timesheets.csv"}
+    assert set(findings["severity"]) == {"error"}
+
+
+def test_header_only_csv_is_a_valid_empty_table(tmp_path, inputs):
+    assert _timesheets_csv(tmp_path, inputs, "date,employee,ticket,hours\n").empty
+
+
+def _error_cell(path, sheet: str, row: int, header: str, error: str) -> None:
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    column = [c.value for c in ws[1]].index(header) + 1
+    cell = ws.cell(row=row, column=column)
+    cell.value, cell.data_type = error, "e"
+    book.save(path)
+
+
+def test_excel_error_cells_are_unreadable_values_never_empty_or_defaults(tmp_path, inputs):
+    inputs["order_lines"][0]["unit_price"] = 5  # optional: an error must not become the default
+    write_inputs(tmp_path, inputs)
+    _error_cell(tmp_path / "orders.xlsx", "order_lines", 2, "unit_price", "#REF!")
+    _error_cell(tmp_path / "timesheets.xlsx", "timesheets", 3, "hours", "#N/A")
+    _error_cell(tmp_path / "timesheets.xlsx", "timesheets", 2, "employee", "#DIV/0!")
+    findings = findings_of(tmp_path)
+    shown = set(findings[["code", "row", "column", "value"]].itertuples(index=False, name=None))
+    assert shown == {
+        ("bad_number", 2, "unit_price", "#REF!"),
+        ("bad_hours", 3, "hours", "#N/A"),
+        ("bad_text", 2, "employee", "#DIV/0!"),
+    }
+
+
+def test_timesheets_sheet_may_have_a_task_column_only(tmp_path, inputs):
+    task = "S1 - Prepaid Support Hours"  # the task S1/1 creates in the global project
+    inputs["tickets"][0].update(order=None, line=None, task=task)
+    inputs["timesheets"] = [
+        {"date": dt.date(2026, 10, 2), "employee": "Ana", "task": task, "hours": 1},
+        {"date": dt.date(2026, 10, 2), "employee": "Ana", "task": "No such task", "hours": 1},
+    ]
+    findings = findings_of(write_inputs(tmp_path, inputs))
+    assert where(findings) == {("timesheets", 3, "task")}
+    assert set(findings["code"]) == {"unknown_reference"}

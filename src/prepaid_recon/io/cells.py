@@ -23,6 +23,13 @@ _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+
 _HMM = r"^(-)?(\d{1,3}):([0-5]\d)(?::([0-5]\d))?$"
 _TIME_CELL_TEXT = r"^(1899-12-3[01]|1900-01-0[12])[ T](\d{2}):(\d{2})(?::(\d{2}))?$"
 
+EXCEL_ERRORS = {
+    "NA": "#N/A", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Null": "#NULL!", "": "#ERROR",
+}  # fmt: skip
+"""The text the reader puts in a cell holding an Excel error (calamine's name -> Excel's)."""
+_ERROR_TEXTS = set(EXCEL_ERRORS.values())
+
 Parsed = tuple[pd.Series, pd.Series]
 """(parsed values, mask of cells that were given but unreadable)."""
 
@@ -75,8 +82,13 @@ def _text_of(raw: pd.Series) -> pd.Series:
 
 
 def parse_text(raw: pd.Series) -> Parsed:
-    """Text: trimmed; a number cell reads as its digits (ticket 404 typed as a number = '404')."""
-    return _text_of(raw).astype("str"), pd.Series(False, index=raw.index)
+    """Text: trimmed; a number cell reads as its digits (ticket 404 typed as a number = '404').
+
+    An Excel error (#N/A, #REF!, ...) is not text: it is reported, never taken as a name.
+    """
+    text = _text_of(raw).astype("str")
+    error = text.isin(_ERROR_TEXTS)
+    return text.where(~error).astype("str"), error
 
 
 def parse_bool(raw: pd.Series) -> Parsed:
@@ -194,7 +206,7 @@ PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
 }
 
 EXPECTED: dict[str, str] = {
-    "text": "text",
+    "text": "text, not an Excel error such as #N/A",
     "bool": "a yes/no value (true/false, yes/no, 1/0, x)",
     "date": "a date (an Excel date or YYYY-MM-DD; 03/04/2026 is ambiguous)",
     "number": "a number (with '.' as decimal point)",

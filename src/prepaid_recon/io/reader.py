@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 
 from prepaid_recon.domain import Finding, Severity
 from prepaid_recon.errors import UsageError
+from prepaid_recon.io.cells import EXCEL_ERRORS
 from prepaid_recon.schemas import CONTRACTS, SHEETS
 
 MAX_UNPACKED_BYTES = 8 * 1024**3
@@ -139,12 +141,33 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
                 # A column mixing duration cells ([h]:mm) with dates or text has no Arrow
                 # type: read the sheet as text, which the cell parsers read as well.
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
-            sheets[key] = sheet.to_pandas() if sheet.width else pd.DataFrame()
+            sheets[key] = _sheet_frame(sheet) if sheet.width else pd.DataFrame()
     except Exception as err:
         return {}, _file_error(
             "corrupt_workbook", name, f"{name} cannot be read as a workbook ({_short(err)})."
         )
     return sheets, None
+
+
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+
+
+def _sheet_frame(sheet) -> pd.DataFrame:
+    """The sheet's cells; a cell holding an Excel error (#N/A, ...) keeps its error text.
+
+    calamine reads error cells as empty, which would turn a broken formula into a missing
+    value, or silently into a column default: as text, the parsers report it like any
+    unreadable cell.
+    """
+    batch, errors = sheet.to_arrow_with_errors()
+    frame = batch.to_pandas()
+    for error in errors.errors if errors is not None else ():
+        row, col = error.offset_position
+        match = _ERROR_DETAIL.search(error.detail)
+        column = frame.columns[col]
+        frame[column] = frame[column].astype(object)
+        frame.iat[row, col] = EXCEL_ERRORS.get(match.group(1) if match else "", "#ERROR")
+    return frame
 
 
 def _short(err: Exception) -> str:
@@ -174,12 +197,21 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
     if not text.strip():
         return None, _file_error("empty_csv", name, f"{name} is empty: it needs a header line.")
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            sep=",",
+        with warnings.catch_warnings():
+            # A first data row longer than the header would silently become the index and
+            # shift every column: index_col=False makes it a warning, raised here as an error.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                sep=",",
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        return None, _file_error(
+            "bad_csv", name, f"{name}: a row has more fields than the header line has names."
         )
     except (pd.errors.ParserError, ValueError) as err:
         return None, _file_error("bad_csv", name, f"{name} is not a readable CSV ({_short(err)}).")
