@@ -1,9 +1,8 @@
 """`prepaid-recon validate` (CONTRACT sections 1 and 4): exit codes, messages, exceptions.xlsx,
 and the shared acceptance scenarios.
 
-Exit 0 and 1 are checked through click's ``CliRunner``.  Could-not-run errors (exit 2) are
-turned into messages by the console entry point ``cli.main``, so those go through ``main`` (and
-once through the installed ``prepaid-recon`` script).
+Exit codes are checked through click's ``CliRunner``; could-not-run errors (exit 2) also
+through the console entry point ``cli.main`` and once through the installed script.
 """
 
 from __future__ import annotations
@@ -94,6 +93,9 @@ def test_input_that_does_not_exist_exits_2(tmp_path, monkeypatch, capsys):
     assert code == 2
     assert "nowhere" in output
     assert_no_traceback(output)
+    through_click = invoke(tmp_path / "nowhere")
+    assert through_click.exit_code == 2
+    assert_no_traceback(through_click.output)
 
 
 def test_input_file_that_is_not_a_workbook_exits_2(tmp_path, monkeypatch, capsys):
