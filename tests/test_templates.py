@@ -14,6 +14,7 @@ from prepaid_recon.io.templates import (
     WORKBOOKS,
     column_names,
     describe,
+    sheet_columns,
     write_templates,
 )
 
@@ -131,3 +132,60 @@ def test_blank_templates_validate_without_errors(fresh):
 
     findings = validation.validate(reader.read_inputs(fresh), Period.parse("2026-10")).findings
     assert findings[findings["severity"] == "error"].to_dict("records") == []
+
+
+def _spec(sheet: str, name: str):
+    return next(c for c in COLUMNS if c.sheet == sheet and c.name == name)
+
+
+def test_column_table_is_derived_from_the_schema_in_contract_order():
+    from prepaid_recon.schemas import SHEETS, columns_of
+
+    assert [c.sheet for c in COLUMNS] == [
+        s.sheet for s in SHEETS for _ in s.model.to_schema().columns
+    ]
+    for contract in SHEETS:
+        contract_columns = columns_of(contract.sheet)
+        assert column_names(contract.sheet) == [c.name for c in contract_columns]
+        assert [c.meaning for c in sheet_columns(contract.sheet)] == [
+            c.meaning for c in contract_columns
+        ]
+
+
+def test_allowed_values_and_bounds_come_from_the_pandera_checks():
+    from prepaid_recon import schemas
+
+    state = _spec("orders", "state")
+    assert (state.type, state.choices, state.strict) == (CHOICE, tuple(schemas.ORDER_STATES), True)
+    tax = _spec("products", "tax_rate")
+    assert (tax.type, tax.minimum, tax.maximum, tax.minimum_excluded) == ("percent", 0, 100, False)
+    rounding = _spec("uoms", "rounding")
+    assert (rounding.minimum, rounding.minimum_excluded) == (0, True)  # gt=0
+    line = _spec("order_lines", "line")
+    assert (line.type, line.minimum) == ("whole number", 1)
+    informational = _spec("invoice_lines", "discount")
+    assert (informational.minimum, informational.maximum, informational.choices) == (None, None, ())
+
+
+def test_booleans_get_true_false_and_suggestions_do_not_refuse_other_text():
+    assert _spec("timesheets", "billable").choices == ("TRUE", "FALSE")
+    assert _spec("timesheets", "billable").type == BOOL
+    uom = _spec("products", "uom")
+    assert (uom.type, uom.choices, uom.strict) == ("text", ("Hours", "Days", "Units"), False)
+    category = _spec("uoms", "category")
+    assert (category.choices, category.strict) == (("time", "unit"), False)
+
+
+def test_required_and_default_words_are_derived_or_taken_from_the_schema_metadata():
+    assert _spec("teams", "team").required == "yes, unique"  # required + unique
+    assert _spec("orders", "customer").required == "yes"
+    assert _spec("orders", "customer_ref").required == "no"
+    assert _spec("products", "invoicing_policy").required == "yes for services"  # metadata
+    assert _spec("timesheets", "ticket").required == "ticket or task"
+    assert _spec("teams", "time_reinvoicing").default == "FALSE"  # default=False
+    assert _spec("timesheets", "billable").default == "TRUE"
+    assert _spec("uoms", "rounding").default == "0.01"
+    assert _spec("products", "upsell_threshold").default == "100"
+    assert _spec("products", "name").default == "= product"  # metadata
+    assert _spec("timesheets", "timesheet").default == "<file>:<row>"
+    assert _spec("orders", "order").default == ""

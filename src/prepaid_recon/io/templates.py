@@ -1,12 +1,15 @@
 """Blank input workbooks (``prepaid-recon init DIR``) and the column table they are made from.
 
-:data:`COLUMNS` is the single description of every input column of CONTRACT section 2: sheet,
-name, value type, whether it is required, its default, its allowed values and its meaning. The
-templates are rendered from it: a header row per sheet, an ``instructions`` sheet listing the
-table, a data-validation dropdown on every enumeration and boolean column, and a cell format
-per value type (``yyyy-mm-dd`` dates, ``0.00`` numbers, ``@`` text so that ``00123`` stays a
-reference). The data sheets hold only their header row: a header row with no data rows is a
-valid empty table, so a folder made by ``init`` validates without errors.
+:data:`COLUMNS` describes every input column of CONTRACT section 2 in the templates' words: sheet,
+name, value type, whether it is required, its default, its allowed values and its meaning. It is
+derived from the pandera models of :mod:`prepaid_recon.schemas`, the one place the contract is
+written: the parse kind gives the value type, ``isin`` the dropdown values, ``ge``/``gt``/``le``
+the number range, and the field's description and metadata the human words. The templates are
+rendered from it: a header row per sheet, an ``instructions`` sheet listing the table, a
+data-validation dropdown on every enumeration and boolean column, and a cell format per value
+type (``yyyy-mm-dd`` dates, ``0.00`` numbers, ``@`` text so that ``00123`` stays a reference).
+The data sheets hold only their header row: a header row with no data rows is a valid empty
+table, so a folder made by ``init`` validates without errors.
 
 :func:`add_sheet` is shared with :mod:`prepaid_recon.sample`, which writes generated inputs in
 the same layout.
@@ -18,12 +21,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandera.pandas as pa
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from prepaid_recon import schemas
+
 # --------------------------------------------------------------------------------------------
-# The column table (CONTRACT section 2), kept as data
+# The column table (CONTRACT section 2), derived from the pandera models of schemas.py
 # --------------------------------------------------------------------------------------------
 
 TEXT = "text"
@@ -37,10 +43,21 @@ CHOICE = "choice"
 
 BOOL_CHOICES = ("TRUE", "FALSE")
 
+_TYPES = {
+    schemas.TEXT: TEXT,
+    schemas.BOOL: BOOL,
+    schemas.DATE: DATE,
+    schemas.NUMBER: NUMBER,
+    schemas.WHOLE: INTEGER,
+    schemas.HOURS: HOURS,
+    schemas.PERCENT: PERCENT,
+}
+"""Parse kind of the contract -> value type shown in the templates."""
+
 
 @dataclass(frozen=True)
 class Column:
-    """One input column as the contract defines it."""
+    """One input column as the contract defines it, in the words of the templates."""
 
     sheet: str
     name: str
@@ -53,148 +70,66 @@ class Column:
     """False when the dropdown only suggests values (other text is allowed, e.g. a custom unit)."""
     minimum: float | None = None
     maximum: float | None = None
+    minimum_excluded: bool = False
+    """True when the minimum itself is refused (``gt``): the value must be above it."""
 
 
-_S_PRODUCT = ("service", "consumable", "goods")
-_POLICY = ("prepaid", "timesheet", "manual")
-_TRACKING = ("no", "task_global_project", "task_in_project", "project_only")
-_ORDER_STATE = ("draft", "sent", "sale", "done", "cancel")
-_UNITS = ("Hours", "Days", "Units")
+def _required_text(column: pa.Column) -> str:
+    meta = column.metadata
+    if meta.get("required_text"):
+        return meta["required_text"]
+    if meta["required"]:
+        return "yes, unique" if column.unique else "yes"
+    return "no"
 
-# fmt: off
-COLUMNS: tuple[Column, ...] = (
-    # teams ----------------------------------------------------------------------------------
-    Column("teams", "team", TEXT, "yes, unique", "", "Helpdesk team name."),
-    Column("teams", "timesheet_on_ticket", BOOL, "yes", "",
-           "Time can be logged on this team's tickets.", BOOL_CHOICES),
-    Column("teams", "time_reinvoicing", BOOL, "no", "FALSE",
-           "Logged time is billed to a sales order item; needs timesheet_on_ticket.",
-           BOOL_CHOICES),
-    Column("teams", "project", TEXT, "when timesheet_on_ticket", "",
-           "Project in which the team's ticket time is logged."),
-    # products -------------------------------------------------------------------------------
-    Column("products", "product", TEXT, "yes, unique", "",
-           "Product reference used by order lines."),
-    Column("products", "name", TEXT, "no", "= product",
-           "Display name, used in generated task names (\"<order> - <name>\")."),
-    Column("products", "type", CHOICE, "yes", "",
-           "Only services take part in time tracking.", _S_PRODUCT),
-    Column("products", "uom", TEXT, "yes", "",
-           "Unit of measure: Hours, Days, Units or a unit of the uoms sheet.",
-           _UNITS, strict=False),
-    Column("products", "invoicing_policy", CHOICE, "yes for services",
-           "prepaid (goods, consumables)",
-           "prepaid: invoice the ordered quantity; timesheet: invoice delivered time; "
-           "manual: invoice the delivered quantity typed on the order line.", _POLICY),
-    Column("products", "service_tracking", CHOICE, "no", "no",
-           "What confirming an order creates: nothing, a task in the product's project, "
-           "a task in a project per order, or only that project.", _TRACKING),
-    Column("products", "project", TEXT, "for task_global_project", "",
-           "Project that receives the tasks of task_global_project lines."),
-    Column("products", "unit_price", NUMBER, "no", "0", "Price per product unit.",
-           minimum=0),
-    Column("products", "tax_rate", PERCENT, "no", "0",
-           "Tax on top of the price, in percent (20 = 20 %).", minimum=0, maximum=100),
-    Column("products", "upsell_threshold", PERCENT, "no", "100",
-           "Alert when delivered > ordered x threshold / 100; may exceed 100.", minimum=0),
-    # uoms -----------------------------------------------------------------------------------
-    Column("uoms", "uom", TEXT, "yes, unique", "", "Custom unit name, e.g. Pack50."),
-    Column("uoms", "category", TEXT, "yes", "",
-           "Units convert only within a category: time, unit or any other name.",
-           ("time", "unit"), strict=False),
-    Column("uoms", "hours", NUMBER, "for category time", "",
-           "Size of the unit in hours (Pack50 = 50).", minimum=0),
-    Column("uoms", "ratio", NUMBER, "for other categories", "",
-           "Size in the category's reference unit.", minimum=0),
-    Column("uoms", "rounding", NUMBER, "no", "0.01",
-           "Rounding step of quantities in this unit.", minimum=0),
-    # orders ---------------------------------------------------------------------------------
-    Column("orders", "order", TEXT, "yes, unique", "", "Sales order reference."),
-    Column("orders", "customer", TEXT, "yes", "", "Customer name."),
-    Column("orders", "order_date", DATE, "yes", "", "Confirmation date."),
-    Column("orders", "state", CHOICE, "yes", "",
-           "sale and done are confirmed; draft, sent and cancel are not.", _ORDER_STATE),
-    Column("orders", "currency", TEXT, "no", "--currency (USD)",
-           "ISO 4217 code, e.g. USD, EUR, JPY."),
-    Column("orders", "customer_ref", TEXT, "no", "",
-           "Customer reference, used in generated project names."),
-    # order_lines ----------------------------------------------------------------------------
-    Column("order_lines", "order", TEXT, "yes", "", "Sales order; must exist in orders."),
-    Column("order_lines", "line", INTEGER, "yes, unique per order", "",
-           "Line sequence (1, 2, ...).", minimum=1),
-    Column("order_lines", "product", TEXT, "yes", "", "Product; must exist in products."),
-    Column("order_lines", "description", TEXT, "no", "product name",
-           "Line description; names the line's task when it differs from the product name."),
-    Column("order_lines", "quantity", NUMBER, "yes", "",
-           "Ordered quantity in the line's unit."),
-    Column("order_lines", "uom", TEXT, "no", "product's unit",
-           "Unit of the line; same category as the product's unit.", _UNITS, strict=False),
-    Column("order_lines", "unit_price", NUMBER, "no", "product's price in this unit",
-           "Price per unit of the line.", minimum=0),
-    Column("order_lines", "discount", PERCENT, "no", "0", "Discount in percent.",
-           minimum=0, maximum=100),
-    Column("order_lines", "delivered", NUMBER, "no (manual lines: warning, 0)", "",
-           "Delivered quantity typed by hand; manual lines only."),
-    # tickets --------------------------------------------------------------------------------
-    Column("tickets", "ticket", TEXT, "yes, unique", "", "Ticket reference."),
-    Column("tickets", "team", TEXT, "yes", "", "Helpdesk team; must exist in teams."),
-    Column("tickets", "customer", TEXT, "yes", "", "Customer of the ticket."),
-    Column("tickets", "created", DATE, "yes", "", "Ticket creation date."),
-    Column("tickets", "subject", TEXT, "no", "", "Ticket subject."),
-    Column("tickets", "task", TEXT, "no", "",
-           "Task created by an order (as named in tasks.xlsx) the ticket is linked to."),
-    Column("tickets", "order", TEXT, "no (with line)", "",
-           "Sales order of the ticket's order item, set explicitly."),
-    Column("tickets", "line", INTEGER, "no (with order)", "",
-           "Line of the ticket's order item, set explicitly.", minimum=1),
-    # timesheets -----------------------------------------------------------------------------
-    Column("timesheets", "timesheet", TEXT, "no, unique when given", "<file>:<row>",
-           "Timesheet id."),
-    Column("timesheets", "date", DATE, "yes", "", "Date the time was spent."),
-    Column("timesheets", "employee", TEXT, "yes", "", "Employee who logged the time."),
-    Column("timesheets", "ticket", TEXT, "ticket or task", "",
-           "Ticket the time is logged on; must exist in tickets. With both, the ticket decides."),
-    Column("timesheets", "task", TEXT, "ticket or task", "",
-           "Task the time is logged on directly."),
-    Column("timesheets", "hours", HOURS, "yes", "",
-           "Hours from -24 to 24 (negative = correction): 1.5, or 1:30 typed as a time.",
-           minimum=-24, maximum=24),
-    Column("timesheets", "description", TEXT, "no", "", "What was done."),
-    Column("timesheets", "billable", BOOL, "no", "TRUE", "FALSE: never billed.",
-           BOOL_CHOICES),
-    Column("timesheets", "order", TEXT, "no (with line)", "",
-           "Explicit sales order item for this entry (overrides ticket and task)."),
-    Column("timesheets", "line", INTEGER, "no (with order)", "",
-           "Line of that explicit sales order item.", minimum=1),
-    Column("timesheets", "invoice", TEXT, "no", "",
-           "Invoice that already billed this entry (from an earlier run's output)."),
-    # invoices -------------------------------------------------------------------------------
-    Column("invoices", "invoice", TEXT, "yes, unique", "", "Invoice or credit note number."),
-    Column("invoices", "invoice_date", DATE, "yes", "", "Document date."),
-    Column("invoices", "kind", CHOICE, "no", "invoice",
-           "invoice adds, credit_note subtracts.", ("invoice", "credit_note")),
-    Column("invoices", "state", CHOICE, "no", "posted",
-           "cancel: ignored; draft and posted count.", ("draft", "posted", "cancel")),
-    Column("invoices", "customer", TEXT, "no", "", "Customer invoiced."),
-    Column("invoices", "currency", TEXT, "no", "", "ISO 4217 code."),
-    Column("invoices", "reverses", TEXT, "no", "",
-           "For a credit note: the invoice it reverses; must exist."),
-    # invoice_lines --------------------------------------------------------------------------
-    Column("invoice_lines", "invoice", TEXT, "yes", "", "Document; must exist in invoices."),
-    Column("invoice_lines", "order", TEXT, "yes", "", "Sales order of the invoiced line."),
-    Column("invoice_lines", "line", INTEGER, "yes", "",
-           "Order line invoiced; must exist in order_lines.", minimum=1),
-    Column("invoice_lines", "quantity", NUMBER, "yes", "",
-           "Quantity invoiced, positive on both kinds, in the order line's unit unless uom "
-           "is given."),
-    Column("invoice_lines", "uom", TEXT, "no", "order line's unit", "Unit of quantity.",
-           _UNITS, strict=False),
-    Column("invoice_lines", "unit_price", NUMBER, "no", "", "Informational.", minimum=0),
-    Column("invoice_lines", "discount", PERCENT, "no", "", "Informational.",
-           minimum=0, maximum=100),
-    Column("invoice_lines", "subtotal", NUMBER, "no", "", "Informational."),
+
+def _default_text(column: pa.Column) -> str:
+    meta = column.metadata
+    if meta.get("default_text"):
+        return meta["default_text"]
+    value = meta["default"]
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    return str(value)
+
+
+def _column(sheet: str, name: str, column: pa.Column) -> Column:
+    """The template column of one pandera column: its checks become choices and bounds."""
+    meta = column.metadata
+    kind = _TYPES[meta["kind"]]
+    choices: tuple[str, ...] = ()
+    strict = True
+    minimum = maximum = None
+    minimum_excluded = False
+    for check in column.checks:
+        stats = check.statistics
+        if check.name == "isin":
+            kind, choices = CHOICE, tuple(str(v) for v in stats["allowed_values"])
+        elif check.name in ("greater_than_or_equal_to", "greater_than"):
+            minimum = stats["min_value"]
+            minimum_excluded = check.name == "greater_than"
+        elif check.name == "less_than_or_equal_to":
+            maximum = stats["max_value"]
+    if kind == BOOL:
+        choices = BOOL_CHOICES
+    elif not choices and meta.get("suggested"):
+        choices, strict = tuple(meta["suggested"]), False
+    return Column(
+        sheet, name, kind, _required_text(column), _default_text(column),
+        column.description or "", choices, strict, minimum, maximum, minimum_excluded,
+    )  # fmt: skip
+
+
+COLUMNS: tuple[Column, ...] = tuple(
+    _column(contract.sheet, name, column)
+    for contract in schemas.SHEETS
+    for name, column in contract.model.to_schema().columns.items()
 )
-# fmt: on
+"""Every input column, sheet by sheet in contract order, as :mod:`prepaid_recon.schemas` says."""
 
 WORKBOOKS: dict[str, tuple[str, ...]] = {
     "teams.xlsx": ("teams",),
@@ -286,9 +221,13 @@ def _validation(column: Column) -> dict | None:
     if column.minimum is not None and column.maximum is not None:
         rule = {"criteria": "between", "minimum": column.minimum, "maximum": column.maximum}
         text = f"a number from {column.minimum:g} to {column.maximum:g}"
+    elif column.minimum is not None:
+        op = ">" if column.minimum_excluded else ">="
+        rule = {"criteria": op, "value": column.minimum}
+        text = f"a number {op} {column.minimum:g}"
     else:
-        rule = {"criteria": ">=", "value": column.minimum}
-        text = f"a number >= {column.minimum:g}"
+        rule = {"criteria": "<=", "value": column.maximum}
+        text = f"a number <= {column.maximum:g}"
     return {
         "validate": kind,
         **rule,
