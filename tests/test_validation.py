@@ -448,6 +448,19 @@ def test_ticket_linked_to_a_line_of_an_unconfirmed_order_is_an_error(tmp_path, i
     assert set(findings["code"]) == {"invalid_link"}
 
 
+def test_ticket_linked_to_an_order_dated_after_the_cut_off_is_a_warning_not_an_error(
+    tmp_path, inputs
+):
+    inputs["orders"].append(
+        {"order": "S2", "customer": "Acme", "order_date": D(2026, 11, 2), "state": "sale"}
+    )
+    inputs["order_lines"].append({"order": "S2", "line": 1, "product": "TM-H", "quantity": 5})
+    inputs["tickets"][0].update(order="S2", line=1)
+    findings = check(tmp_path, inputs)
+    assert errors(findings) == set()
+    assert where(findings, "link_after_cutoff", "warning") == {("tickets", 2, "order")}
+
+
 def test_ticket_linked_to_a_line_of_a_done_order_is_fine(tmp_path, inputs):
     inputs["orders"][0]["state"] = "done"
     assert check(tmp_path, inputs).empty

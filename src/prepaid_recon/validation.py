@@ -527,12 +527,12 @@ def _check_link(
     )
     future = exists & ~other & ~unconfirmed & ~in_run
     f.add(
-        ERROR,
-        "invalid_link",
+        WARNING,
+        "link_after_cutoff",
         t,
         future,
         column,
-        "linked to an order dated after the cut-off.",
+        "linked to an order dated after the cut-off: its time is not billed this run.",
         values=shown,
     )
     ok = exists & ~other & ~unconfirmed & ~future
