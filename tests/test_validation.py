@@ -202,7 +202,7 @@ def test_values_at_the_edge_of_their_range_are_accepted(tmp_path, inputs):
         _with(ts, hours=24),
         _with(ts, hours=-24),  # a correction: no finding at all
         _with(ts, hours=Text("-1:30")),
-        _with(ts, hours=Text("24:00")),
+        _with(ts, hours=Text("24:00"), employee="Bo"),  # not row 3 twice: a possible_duplicate
     ]
     assert check(tmp_path, inputs).empty
 
@@ -274,8 +274,8 @@ def test_duplicate_timesheet_id_is_flagged_but_absent_ids_are_not(tmp_path, inpu
     ts[0]["timesheet"] = "TS-1"
     ts[1]["timesheet"] = "TS-1"
     ts.append({**ts[0], "timesheet": None})
-    ts.append({**ts[0], "timesheet": None})
-    assert where(check(tmp_path, inputs)) == {("timesheets", 3, "timesheet")}
+    ts.append({**ts[0], "timesheet": None})  # a possible_duplicate warning, not an error
+    assert where(check(tmp_path, inputs), severity="error") == {("timesheets", 3, "timesheet")}
 
 
 def test_duplicate_custom_unit_and_redefined_builtin_unit(tmp_path, inputs):

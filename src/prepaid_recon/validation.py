@@ -28,7 +28,7 @@ from prepaid_recon.domain import (
     UomTable,
     is_currency_code,
 )
-from prepaid_recon.io.cells import EXPECTED, PARSERS, display
+from prepaid_recon.io.cells import EXPECTED, PARSERS, display, present
 from prepaid_recon.io.reader import RawTable, ReadResult
 from prepaid_recon.schemas import CONFIRMED_STATES, CONTRACTS, SHEETS, columns_of
 
@@ -273,9 +273,26 @@ def _apply_defaults(tables: dict[str, Table], currency: str) -> None:
 
 
 def _unknown(findings: Findings, table: Table, column: str, known: pd.Index, what: str) -> None:
+    """A reference to nothing; one that differs only by case is not merged, only hinted at."""
     values = table.data[column]
     mask = values.notna() & ~values.isin(known)
-    findings.add(ERROR, "unknown_reference", table, mask, column, f"no such {what}.")
+    if not mask.any():
+        return
+    message = pd.Series(f"no such {what}.", index=values.index)
+    near = _case_insensitive_match(values[mask], known)
+    hinted = near.notna()
+    message[near.index[hinted]] = (
+        f"no such {what} (references match case-sensitively): did you mean '" + near[hinted] + "'?"
+    )
+    findings.add(ERROR, "unknown_reference", table, mask, column, message)
+
+
+def _case_insensitive_match(values: pd.Series, known: pd.Index) -> pd.Series:
+    """The known name equal to each value but for case (the first one, when several are)."""
+    names = pd.Series(known.dropna().astype("str").unique())
+    by_lower = pd.Series(names.to_numpy(), index=names.str.lower().to_numpy())
+    by_lower = by_lower[~by_lower.index.duplicated()]
+    return _lookup(values.astype("str").str.lower(), by_lower.astype("object"))
 
 
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -683,6 +700,7 @@ def _check_timesheets(
         "ticket",
         "time logged on a ticket of a team without timesheet_on_ticket.",
     )
+    _possible_duplicates(t, f)
     created = _lookup(d["ticket"], tickets["created"])
     f.add(
         WARNING,
@@ -701,6 +719,42 @@ def _check_timesheets(
             "date",
             f"dated after the cut-off {period.cutoff}: counted in a later period.",
         )
+
+
+_SAME_ENTRY = ["employee", "date", "ticket", "task", "hours", "description"]
+
+
+def _possible_duplicates(t: Table, f: Findings) -> None:
+    """The same entry (employee, date, ticket or task, hours, description) exported twice.
+
+    A warning on every repeat after the first, pointing at the first: the run still counts
+    both, since two identical entries can be real (two calls of an hour on the same day).
+    A row with a ``timesheet`` id is identified by it: two ids are two entries, and an id
+    given twice is already a ``duplicate_key`` error; so only rows without an id are compared.
+    """
+    d = t.data
+    complete = d["employee"].notna() & d["date"].notna() & d["hours"].notna()
+    if "timesheet" in t.raw.columns:
+        complete &= ~present(t.raw["timesheet"])
+    entries = d.loc[complete, _SAME_ENTRY]
+    repeat = entries.duplicated(keep="first")
+    if not repeat.any():
+        return
+    group = entries.groupby(_SAME_ENTRY, dropna=False, sort=False).ngroup()
+    first_row = pd.Series(entries.index, index=entries.index).groupby(group).transform("min")
+    message = (
+        "same employee, date, ticket, hours and description as row "
+        + first_row.astype("str")
+        + ": exported twice? Both are counted; delete the repeat if it is one."
+    )
+    f.add(
+        WARNING,
+        "possible_duplicate",
+        t,
+        repeat.reindex(d.index, fill_value=False),
+        "hours",
+        message,
+    )
 
 
 def _check_ledger(

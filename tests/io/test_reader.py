@@ -150,7 +150,8 @@ def test_workbook_headers_are_normalised_and_unknown_columns_ignored(tmp_path, i
 
 def test_blank_rows_are_dropped_and_row_numbers_stay_those_excel_shows(tmp_path, inputs):
     ok = inputs["timesheets"][0]
-    inputs["timesheets"] = [ok, {}, {}, {**ok, "hours": "abc"}, {"description": "   "}, ok]
+    again = {**ok, "employee": "Bo"}  # not the same entry twice (that is a warning)
+    inputs["timesheets"] = [ok, {}, {}, {**ok, "hours": "abc"}, {"description": "   "}, again]
     findings = check(tmp_path, inputs)
     frame = read_inputs(tmp_path).tables["timesheets"].frame
     assert list(frame.index) == [2, 5, 7]  # rows 3, 4 (empty) and 6 (spaces) are blank
