@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from prepaid_recon.domain import round_half_away
+from prepaid_recon.io.templates import column_names
 from prepaid_recon.sample import write_inputs
 
 HERE = Path(__file__).resolve().parent
@@ -274,20 +275,7 @@ def build() -> dict[str, pd.DataFrame]:
 
     return {
         "teams": pd.DataFrame(TEAMS),
-        "products": pd.DataFrame(PRODUCTS)[
-            [
-                "product",
-                "name",
-                "type",
-                "uom",
-                "invoicing_policy",
-                "service_tracking",
-                "project",
-                "unit_price",
-                "tax_rate",
-                "upsell_threshold",
-            ]
-        ],
+        "products": pd.DataFrame(PRODUCTS)[column_names("products")],
         "uoms": pd.DataFrame(UOMS),
         "orders": orders_frame(),
         "order_lines": order_lines_frame(),

@@ -79,21 +79,7 @@ _PRODUCT_ROWS = [
     ("LICENSE", "Remote Access License", "consumable", "Units", "prepaid", None, None,
      50.0, 0.0, 100.0),
 ]  # fmt: skip
-PRODUCTS = pd.DataFrame(
-    _PRODUCT_ROWS,
-    columns=[
-        "product",
-        "name",
-        "type",
-        "uom",
-        "invoicing_policy",
-        "service_tracking",
-        "project",
-        "unit_price",
-        "tax_rate",
-        "upsell_threshold",
-    ],
-)
+PRODUCTS = pd.DataFrame(_PRODUCT_ROWS, columns=column_names("products"))
 _PRODUCT_WEIGHTS = np.array([0.30, 0.10, 0.10, 0.18, 0.07, 0.13, 0.12])
 _QUANTITIES = [
     [10, 20, 40, 50, 100],  # PREPAID-H
