@@ -1,0 +1,148 @@
+"""Properties on whole input files (issue 6): malformed cells are findings, never a crash;
+the same input gives the same bytes.
+
+Conservation of hours and "permuting input rows changes no figure" are properties of the rules,
+tested on random valid inputs in ``tests/rules/test_properties.py`` (not repeated here).
+
+Bound: each test is a fixed number of examples (``max_examples``) of the small clean input,
+written as real workbooks or CSV files, about 0.3 s an example in-process; no deadline per
+example (file I/O varies), the whole module runs in about 15 s.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from hostile_files import invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import Text, clean_inputs, write_inputs
+from prepaid_recon.domain import FINDING_COLUMNS, Period
+from prepaid_recon.io.reader import read_inputs
+from prepaid_recon.pipeline import Options, run
+from prepaid_recon.schemas import CONTRACTS
+from prepaid_recon.validation import validate
+
+PERIOD = Period.parse("2026-10")
+
+
+def _base() -> dict[str, list[dict]]:
+    """The clean input with every optional sheet too (uoms, the ledger), so that every column
+    of every sheet can be hit."""
+    inputs = clean_inputs()
+    inputs["uoms"] = [{"uom": "Pack10", "category": "time", "hours": 10}]
+    inputs["invoices"] = [
+        {"invoice": "L1", "invoice_date": dt.date(2026, 10, 1), "kind": "invoice"},
+        {"invoice": "R1", "invoice_date": dt.date(2026, 10, 2), "kind": "credit_note",
+         "reverses": "L1"},
+    ]  # fmt: skip
+    inputs["invoice_lines"] = [
+        {"invoice": "L1", "order": "S1", "line": 1, "quantity": 2},
+        {"invoice": "R1", "order": "S1", "line": 1, "quantity": 1},
+    ]
+    return inputs
+
+
+BASE = _base()
+CELLS = [
+    (sheet, row, column)
+    for sheet, rows in BASE.items()
+    for row in range(len(rows))
+    for column in CONTRACTS[sheet].model.to_schema().columns
+]
+"""Every (sheet, row, contract column) of the base input, given or not."""
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12
+)  # what openpyxl can write
+VALUES = st.one_of(
+    st.none(),
+    _TEXT,
+    _TEXT.map(Text),
+    st.sampled_from(["", "  ", "#N/A", "=1+2", "1:30", "-0:15", "03/04/2026", "yes", "x", "1e309",
+                     "nan", "inf", "2026-02-30", "T1 ", "t1", "0", "-1", "NaN", "None", "TRUE"]),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.booleans(),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 12, 31)),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 12, 31)),
+    st.times(),
+)  # fmt: skip
+"""Random text, numbers, dates, times, booleans, empties and the usual spreadsheet junk."""
+
+
+@st.composite
+def corrupted(draw) -> tuple[dict[str, list[dict]], str, tuple]:
+    inputs = copy.deepcopy(BASE)
+    hits = draw(st.lists(st.sampled_from(CELLS), min_size=1, max_size=4, unique=True))
+    for sheet, row, column in hits:
+        inputs[sheet][row][column] = draw(VALUES)
+    layout = draw(st.sampled_from(["folder", "single", "csv"]))
+    return inputs, layout, tuple(hits)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=corrupted())
+def test_malformed_values_anywhere_are_findings_never_an_exception(case) -> None:
+    """One to four cells of any sheet (any row, any contract column) replaced by a random
+    value, written as workbooks (folder or single file) or with timesheets and order_lines as
+    CSV: read and validate return findings and never raise; findings name a file, a sheet,
+    a severity and a code; and when no finding is an error, the rules run on what validation
+    let through without raising (conservation is asserted inside ``run``)."""
+    inputs, layout, _hits = case
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = ("timesheets", "order_lines") if layout == "csv" else ()
+        target = write_inputs(
+            Path(tmp), inputs, layout="single" if layout == "single" else "folder", csv_sheets=csv
+        )
+        result = validate(read_inputs(target), PERIOD)
+        findings = result.findings
+        assert list(findings.columns) == FINDING_COLUMNS
+        assert set(findings["severity"]) <= {"error", "warning"}
+        assert findings["code"].str.fullmatch(r"[a-z_0-9]+").all()
+        assert (findings["file"].str.len() > 0).all()
+        assert (findings["message"].str.len() > 0).all()
+        if result.errors:
+            assert result.inputs is None
+        else:
+            run(result.inputs, Options(PERIOD))
+
+
+TIMESHEET = st.fixed_dictionaries(
+    {
+        "date": st.dates(dt.date(2026, 9, 25), dt.date(2026, 11, 5)),
+        "employee": st.sampled_from(["Ana", "Bo", "Cy"]),
+        "ticket": st.just("T1"),
+        "hours": st.sampled_from([-1.0, 0.25, 1 / 3, 1.5, 2, 8]),
+        "description": st.sampled_from([None, "call", "=SUM(A1)", "fix"]),
+        "billable": st.sampled_from([None, True, False, "no"]),
+    }
+)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timesheets=st.lists(TIMESHEET, min_size=0, max_size=12))
+def test_the_same_input_gives_byte_identical_outputs(timesheets) -> None:
+    """Random valid timesheets on the clean input, run twice through the CLI into the same
+    OUT: every file written (the six reports and run.json) has the same bytes both times.
+    (``tests/test_cli_run.py`` checks the same on the bundled sample.)"""
+    inputs = clean_inputs()
+    inputs["timesheets"] = [{**t, "timesheet": f"TS{i}"} for i, t in enumerate(timesheets)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_inputs(Path(tmp) / "in", inputs)
+        out = Path(tmp) / "out"
+        outputs = []
+        for _ in range(2):
+            result = invoke("run", folder, "--period", "2026-10", "--out", out, "-q")
+            assert result.exit_code == 0, result.output
+            outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+        assert len(outputs[0]) == 6
+        assert outputs[0] == outputs[1]
