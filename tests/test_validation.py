@@ -461,6 +461,32 @@ def test_ticket_linked_to_an_order_dated_after_the_cut_off_is_a_warning_not_an_e
     assert where(findings, "link_after_cutoff", "warning") == {("tickets", 2, "order")}
 
 
+def _prepaid_units_line_with_a_task(inputs) -> None:
+    inputs["products"].append(
+        {"product": "BLOCK-U", "name": "Support Block", "type": "service", "uom": "Units",
+         "invoicing_policy": "prepaid", "service_tracking": "task_global_project",
+         "project": "Helpdesk", "unit_price": 10}
+    )  # fmt: skip
+    inputs["order_lines"].append({"order": "S1", "line": 2, "product": "BLOCK-U", "quantity": 5})
+
+
+def test_ticket_reaching_a_prepaid_line_in_units_through_its_task_is_an_error(tmp_path, inputs):
+    _prepaid_units_line_with_a_task(inputs)
+    ticket = inputs["tickets"][0]
+    del ticket["order"], ticket["line"]
+    ticket["task"] = "S1 - Support Block"
+    assert where(check(tmp_path, inputs), "non_time_unit_link", "error") == {("tickets", 2, "task")}
+
+
+def test_time_logged_on_the_task_of_a_prepaid_line_in_units_is_an_error(tmp_path, inputs):
+    _prepaid_units_line_with_a_task(inputs)
+    inputs["timesheets"].append(
+        {"date": D(2026, 10, 4), "employee": "Ana", "task": "S1 - Support Block", "hours": 1}
+    )
+    findings = check(tmp_path, inputs)
+    assert where(findings, "non_time_unit_link", "error") == {("timesheets", 4, "task")}
+
+
 def test_ticket_linked_to_a_line_of_a_done_order_is_fine(tmp_path, inputs):
     inputs["orders"][0]["state"] = "done"
     assert check(tmp_path, inputs).empty

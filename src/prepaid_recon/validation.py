@@ -612,6 +612,25 @@ def _task_lines(tables: dict[str, Table], uoms: UomTable, period: Period | None)
     return tasks.drop_duplicates("task").set_index("task")
 
 
+def _check_task_unit(
+    f: Findings, t: Table, task: pd.Series, tasks: pd.DataFrame, facts: pd.DataFrame
+) -> None:
+    """Time reaching a prepaid or timesheet line through its task needs a unit of time."""
+    known = task.notna() & task.isin(tasks.index)
+    key = _join(_lookup(task, tasks["order"]), _lookup(task, tasks["line"]), "\x1f")
+    fact = facts.reindex(key.where(known).to_numpy())
+    by_time = fact["policy"].isin(["prepaid", "timesheet"]).to_numpy(bool)
+    no_time = by_time & ~fact["time_unit"].astype("boolean").fillna(True).to_numpy(bool)
+    f.add(
+        ERROR,
+        "non_time_unit_link",
+        t,
+        pd.Series(no_time, index=t.data.index) & known,
+        "task",
+        "the task's order line is not sold in a unit of time: hours cannot be billed to it.",
+    )
+
+
 def _check_tickets(
     t: Table,
     f: Findings,
@@ -635,6 +654,7 @@ def _check_tickets(
         "task",
         "linked to the task of another customer's order.",
     )
+    _check_task_unit(f, t, d["task"].where(d["order"].isna() & d["line"].isna()), tasks, facts)
     reinvoicing = d["team"].map(teams["time_reinvoicing"]).astype("boolean")
     reinvoicing = reinvoicing.fillna(True).astype(bool)
     linked = explicit | task_customer.notna()
@@ -687,9 +707,13 @@ def _check_timesheets(
     f.add(ERROR, "duplicate_key", t, dup_id, "timesheet", "this timesheet id is already used.")
     _unknown(f, t, "ticket", tickets.index, "ticket in the tickets sheet")
     _unknown(f, t, "task", tasks.index, "task created by a confirmed order (see tasks.xlsx)")
-    customer = d["ticket"].map(tickets["customer"]).fillna(d["task"].map(tasks["customer"]))
+    customer = _lookup(d["ticket"], tickets["customer"]).fillna(
+        _lookup(d["task"], tasks["customer"])
+    )
     in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
     _check_link(f, t, d["order"], d["line"], customer, facts, "order", in_scope)
+    on_task_only = d["ticket"].isna() & d["order"].isna() & d["line"].isna()
+    _check_task_unit(f, t, d["task"].where(on_task_only), tasks, facts)
     team = d["ticket"].map(tickets["team"])
     on_ticket = team.map(teams["timesheet_on_ticket"]).astype("boolean").fillna(True).astype(bool)
     f.add(
