@@ -835,7 +835,7 @@ def _check_ledger(
     order_lines = tables["order_lines"].data
     line_uom = pd.Series(order_lines["uom"].to_numpy(), index=_key(order_lines).to_numpy())
     line_uom = line_uom[~line_uom.index.duplicated()]
-    target = uoms.categories(key.map(line_uom).fillna(""))
+    target = uoms.categories(_lookup(key, line_uom))
     mismatch = known & target.notna() & uoms.categories(ld["uom"].fillna("")).ne(target)
     f.add(
         ERROR,
