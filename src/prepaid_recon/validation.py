@@ -428,8 +428,9 @@ def _line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None)
         {
             "order": lines["order"],
             "line": lines["line"],
-            "customer": lines["order"].map(orders["customer"]),
-            "confirmed": lines["order"].map(orders["state"]).isin(CONFIRMED_STATES),
+            "customer": _lookup(lines["order"], orders["customer"]),
+            "state": _lookup(lines["order"], orders["state"]),
+            "confirmed": _lookup(lines["order"], orders["state"]).isin(CONFIRMED_STATES),
             "service": lines["product"].map(products["type"]).eq("service"),
             "policy": lines["product"].map(products["invoicing_policy"]),
             "time_unit": uoms.categories(lines["uom"]).eq(TIME),
@@ -470,7 +471,11 @@ def _check_order_lines(
         t,
         mismatch,
         "uom",
-        "the unit is of another category than the product's unit.",
+        "the unit is of another category ("
+        + line_cat.astype("str").fillna("")
+        + ") than the product's unit ("
+        + product_cat.astype("str").fillna("")
+        + ").",
     )
     f.add(
         WARNING, "negative_quantity", t, d["quantity"] < 0, "quantity", "negative ordered quantity."
@@ -529,7 +534,11 @@ def _check_link(
         t,
         other,
         column,
-        "linked to an order line of another customer.",
+        "linked to an order line of another customer ("
+        + fact["customer"].astype("str").fillna("")
+        + "), not of "
+        + customer.astype("str").fillna("")
+        + ".",
         values=shown,
     )
     unconfirmed = exists & ~other & ~fact["confirmed"].fillna(False).astype(bool)
@@ -539,7 +548,9 @@ def _check_link(
         t,
         unconfirmed,
         column,
-        "linked to an order line of an unconfirmed order (state not sale or done).",
+        "linked to an order line of an unconfirmed order (state "
+        + fact["state"].astype("str").fillna("")
+        + ", not sale or done).",
         values=shown,
     )
     future = exists & ~other & ~unconfirmed & ~in_run
