@@ -208,3 +208,26 @@ def test_could_not_run_exits_2_without_traceback(args, tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def _append_rows(ledger: Path, drafts: Path, out: Path) -> None:
+    """The month's drafts appended to the ledger, as a user posts them (matching columns)."""
+    book = openpyxl.load_workbook(ledger)
+    for sheet in ("invoices", "invoice_lines"):
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        for row in rows(drafts, sheet):
+            ws.append([row.get(name) for name in header])
+    book.save(out)
+
+
+def test_rerun_after_posting_the_drafts_drafts_nothing_new(sample_run, tmp_path):
+    posted = tmp_path / "in"
+    shutil.copytree(SAMPLE, posted)
+    _append_rows(SAMPLE / "invoices.xlsx", sample_run / "invoices.xlsx", posted / "invoices.xlsx")
+    out = tmp_path / "out"
+    assert invoke("run", posted, "--period", "2026-10", "--out", out, "-q").exit_code == 0
+    assert rows(out / "invoices.xlsx", "invoices") == []
+    lines = rows(out / "delivered_vs_ordered.xlsx", "order_lines")
+    assert all(line["to_invoice"] == 0 for line in lines)
+    assert any(line["invoice_status"] == "invoiced" for line in lines)
