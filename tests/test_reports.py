@@ -401,3 +401,17 @@ def test_reports_are_byte_identical_run_after_run(tmp_path):
     write_outputs(tmp_path / "b", build_reports(fake_result(), OPTIONS))
     for name in SHEETS:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_order_lines_show_the_controllers_extras_not_the_pipelines_flags():
+    from prepaid_recon.reports import EXTRA_COLUMNS, _with_columns
+
+    frame = fake_result().order_lines.assign(
+        state="sale", unit_price=100.0, prepaid_time=True, service=True, tax_rate=20.0
+    )
+    header = list(_with_columns(frame, "order_lines").columns)
+    assert header[: len(COLUMNS["order_lines"])] == COLUMNS["order_lines"]
+    extras = header[len(COLUMNS["order_lines"]) :]
+    assert extras == [c for c in EXTRA_COLUMNS["order_lines"] if c in frame.columns]
+    assert {"state", "unit_price"} <= set(extras)
+    assert not {"prepaid_time", "service", "tax_rate"} & set(extras)

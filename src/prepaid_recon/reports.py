@@ -187,12 +187,34 @@ def _table(result: Any, sheet: str) -> pd.DataFrame:
     return _with_columns(frame, sheet)
 
 
+EXTRA_COLUMNS: dict[str, list[str]] = {
+    "order_lines": [
+        "state",
+        "order_date",
+        "description",
+        "currency",
+        "unit_price",
+        "discount",
+        "untaxed_ordered",
+        "untaxed_invoiced",
+        "untaxed_to_invoice",
+        "ordered_hours",
+        "delivered_hours",
+    ],
+}
+"""Extra columns a controller reads beside the contract's, where the pipeline has more (the
+order line's own working columns — flags, tax rate, hours before the period — stay out)."""
+
+
 def _with_columns(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
     columns = COLUMNS[sheet]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InternalError(f"the {sheet!r} table lacks the columns {missing}")
-    extras = [c for c in frame.columns if c not in columns and not str(c).startswith("_")]
+    if sheet in EXTRA_COLUMNS:
+        extras = [c for c in EXTRA_COLUMNS[sheet] if c in frame.columns]
+    else:
+        extras = [c for c in frame.columns if c not in columns and not str(c).startswith("_")]
     return frame.loc[:, columns + extras].reset_index(drop=True)
 
 
