@@ -397,6 +397,15 @@ def _bad_currency(currency: pd.Series) -> pd.Series:
     return currency.notna() & ~valid.fillna(True).astype(bool)
 
 
+def _after_cutoff(
+    f: Findings, t: Table, column: str, period: Period | None, what: str, effect: str
+) -> None:
+    """Rows dated after the cut-off do not exist for this run: a warning on their date cell."""
+    if period is not None:
+        late = t.data[column] > period.cutoff_ts
+        f.add(WARNING, "after_cutoff", t, late, column, f"{what} {period.cutoff}: {effect}.")
+
+
 def _check_orders(t: Table, f: Findings, period: Period | None) -> None:
     d = t.data
     bad_code = _bad_currency(d["currency"])
@@ -408,15 +417,7 @@ def _check_orders(t: Table, f: Findings, period: Period | None) -> None:
         "currency",
         "currency must be an ISO 4217 code such as USD, EUR or JPY.",
     )
-    if period is not None:
-        f.add(
-            WARNING,
-            "after_cutoff",
-            t,
-            d["order_date"] > period.cutoff_ts,
-            "order_date",
-            f"order dated after the cut-off {period.cutoff}: ignored this run.",
-        )
+    _after_cutoff(f, t, "order_date", period, "order dated after the cut-off", "ignored this run")
 
 
 def _line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None) -> pd.DataFrame:
@@ -745,15 +746,7 @@ def _check_timesheets(
         "date",
         "timesheet dated before its ticket was created.",
     )
-    if period is not None:
-        f.add(
-            WARNING,
-            "after_cutoff",
-            t,
-            d["date"] > period.cutoff_ts,
-            "date",
-            f"dated after the cut-off {period.cutoff}: counted in a later period.",
-        )
+    _after_cutoff(f, t, "date", period, "dated after the cut-off", "counted in a later period")
 
 
 _SAME_ENTRY = ["employee", "date", "ticket", "task", "hours", "description"]
@@ -811,15 +804,7 @@ def _check_ledger(
         "currency",
         "currency must be an ISO 4217 code.",
     )
-    if period is not None:
-        f.add(
-            WARNING,
-            "after_cutoff",
-            inv,
-            d["invoice_date"] > period.cutoff_ts,
-            "invoice_date",
-            f"dated after the cut-off {period.cutoff}: ignored this run.",
-        )
+    _after_cutoff(f, inv, "invoice_date", period, "dated after the cut-off", "ignored this run")
     lines = tables["invoice_lines"]
     ld = lines.data
     _unknown(f, lines, "invoice", pd.Index(d["invoice"].dropna()), "invoice in the invoices sheet")
