@@ -9,10 +9,12 @@ message and its exit code here, in one place.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from prepaid_recon import __version__
 from prepaid_recon.domain import Period, is_currency_code
@@ -70,7 +72,7 @@ def cli() -> None:
 def _where(f) -> str:
     """`file:sheet!row [column] 'value'` — the cell a user has to look at."""
     where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
-    if not pd_isna(f.row):
+    if not pd.isna(f.row):
         where += f"!{int(f.row)}"
     column = f" [{f.column}]" if f.column else ""
     value = f" '{f.value}'" if f.value else ""
@@ -90,12 +92,6 @@ def _print_findings(findings, limit: int = 20) -> None:
         first = next(group.itertuples(index=False))
         more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
         click.echo(f"  warning: {_where(first)} {first.message}{more}", err=True)
-
-
-def pd_isna(value: object) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
 
 
 @cli.command()
@@ -196,8 +192,13 @@ def run(
     from prepaid_recon import pipeline
     from prepaid_recon.io.reader import read_inputs
     from prepaid_recon.io.writer import write_outputs
-    from prepaid_recon.reports import REPORT_FILES, build_reports, exceptions_workbook
-    from prepaid_recon.summary import RunSummary, control_totals_records, draft_records
+    from prepaid_recon.reports import (
+        OUTPUT_FILES,
+        RUN_JSON,
+        build_reports,
+        exceptions_workbook,
+    )
+    from prepaid_recon.summary import RunSummary
     from prepaid_recon.validation import validate as check
 
     period = _period(period_text)
@@ -226,42 +227,27 @@ def run(
         warnings=validated.warnings,
         out_dir=str(out_dir),
     )
-    stale = [*REPORT_FILES, "exceptions.xlsx", "run.json"]
     if validated.inputs is None:
-        with stages("write"):
-            summary.files_written = ["exceptions.xlsx", "run.json"]
-            write_outputs(
-                out_dir,
-                exceptions_workbook(validated.findings),
-                {"run.json": summary.manifest_bytes()},
-                refuse=input_path,
-                stale=stale,
-            )
-        _print_findings(validated.findings)
-        stages.report()
-        sys.exit(EXIT_INPUT_ERRORS)
-    with stages("rules"):
-        result = pipeline.run(validated.inputs, options)
-    summary.control_totals = control_totals_records(result.control_totals)
-    summary.orders = len(result.orders)
-    summary.order_lines = len(result.order_lines)
-    summary.upsell_lines = int(result.order_lines["upsell_alert"].sum())
-    summary.invoices = draft_records(result.invoices)
+        workbooks = exceptions_workbook(validated.findings)
+    else:
+        with stages("rules"):
+            result = pipeline.run(validated.inputs, options)
+        summary.add_result(result)
+        workbooks = build_reports(result, options) | exceptions_workbook(validated.findings)
     with stages("write"):
-        workbooks = build_reports(result, options)
-        workbooks.update(exceptions_workbook(validated.findings))
-        summary.files_written = sorted([*workbooks, "run.json"])
+        summary.files_written = sorted([*workbooks, RUN_JSON])
         write_outputs(
             out_dir,
             workbooks,
-            {"run.json": summary.manifest_bytes()},
+            {RUN_JSON: summary.manifest_bytes()},
             refuse=input_path,
-            stale=stale,
+            stale=OUTPUT_FILES,
         )
     stages.report()
+    if validated.inputs is None:
+        _print_findings(validated.findings)
+        sys.exit(EXIT_INPUT_ERRORS)
     if as_json:
-        import json
-
         click.echo(json.dumps(summary.manifest(), indent=2))
     elif not quiet:
         if validated.warnings:

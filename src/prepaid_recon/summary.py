@@ -35,6 +35,14 @@ class RunSummary:
     files_written: list[str] = field(default_factory=list)
     out_dir: str = ""
 
+    def add_result(self, result: Any) -> None:
+        """Take the figures of a reconciled run (a ``pipeline.Result``) into the summary."""
+        self.control_totals = control_totals_records(result.control_totals)
+        self.orders = len(result.orders)
+        self.order_lines = len(result.order_lines)
+        self.upsell_lines = int(result.order_lines["upsell_alert"].sum())
+        self.invoices = draft_records(result.invoices)
+
     def manifest(self) -> dict[str, Any]:
         """The run.json document (no run timestamps: it is reproducible byte for byte)."""
         return {
