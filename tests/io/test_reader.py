@@ -129,6 +129,31 @@ def test_header_names_match_ignoring_case_spaces_dashes_underscores(header):
     assert normalize_header(header) == "order_line"
 
 
+def test_two_headers_naming_one_column_are_an_error_on_the_header_row(tmp_path, inputs):
+    for row in inputs["timesheets"]:
+        row["Hours "] = row["hours"]
+    read = read_inputs(write_inputs(tmp_path, inputs))
+    [finding] = [f for f in read.findings if f.code == "duplicate_column"]
+    assert (finding.sheet, finding.row, finding.column, finding.value) == (
+        "timesheets",
+        1,
+        "hours",
+        "Hours ",
+    )
+    assert finding.severity == "error"
+
+
+def test_a_header_repeated_exactly_is_an_error_too(tmp_path, inputs):
+    folder = write_inputs(tmp_path, inputs)
+    (folder / "timesheets.xlsx").unlink()
+    (folder / "timesheets.csv").write_text(
+        "date,employee,ticket,hours,hours\n2026-10-02,Ana,T1,1,2\n", encoding="utf-8"
+    )
+    read = read_inputs(folder)
+    [finding] = [f for f in read.findings if f.code == "duplicate_column"]
+    assert (finding.sheet, finding.row, finding.column) == ("timesheets", 1, "hours")
+
+
 def test_workbook_headers_are_normalised_and_unknown_columns_ignored(tmp_path, inputs):
     inputs["teams"] = [
         {

@@ -418,16 +418,32 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
     return frame, None
 
 
-def _index_and_trim(frame: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, list[str]]:
-    """Normalize headers, keep contract columns, index rows by Excel row, drop blank rows."""
+_RENAMED_DUPLICATE = re.compile(r"(.+?)[._](\d+)")
+"""fastexcel and pandas rename a repeated header `hours` to `hours_1` / `hours.1`."""
+
+
+def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Finding]) -> RawTable:
+    """Normalize headers, keep contract columns, index rows by Excel row, drop blank rows.
+
+    Two headers naming the same column (``Date`` and ``date``) are an error on the header row:
+    which one holds the dates is not guessed; the first is read.
+    """
     from prepaid_recon.io.cells import present
 
-    wanted = {c for c in CONTRACTS[sheet].model.to_schema().columns}
+    wanted = set(CONTRACTS[sheet].model.to_schema().columns)
     seen: list[str] = []
     keep: dict[str, str] = {}
     for original in frame.columns:
         key = normalize_header(original)
-        if key in wanted and key not in keep.values():
+        renamed = _RENAMED_DUPLICATE.fullmatch(str(original))
+        if renamed and normalize_header(renamed.group(1)) in keep.values():
+            key = normalize_header(renamed.group(1))  # the readers renamed `hours` to `hours_1`
+        if key in wanted and key in keep.values():
+            findings.append(
+                Finding(Severity.ERROR, "duplicate_column", file, sheet, 1, key, str(original),
+                        f"two columns of '{sheet}' are named '{key}': keep one.")
+            )  # fmt: skip
+        elif key in wanted:
             keep[original] = key
         if key and not key.startswith("unnamed") and key not in seen:
             seen.append(key)
@@ -438,7 +454,7 @@ def _index_and_trim(frame: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, list
         out = out[filled]
     else:
         out = out.iloc[0:0]
-    return out, seen
+    return RawTable(sheet, file, out, seen)
 
 
 def _find_entry(folder: Path, filename: str) -> Path | None:
@@ -468,8 +484,9 @@ def _read_single(path: Path) -> ReadResult:
     if not problem:
         for contract in SHEETS:
             if contract.sheet in sheets:
-                frame, seen = _index_and_trim(sheets[contract.sheet], contract.sheet)
-                tables[contract.sheet] = RawTable(contract.sheet, name, frame, seen)
+                tables[contract.sheet] = _raw_table(
+                    sheets[contract.sheet], contract.sheet, name, findings
+                )
             elif contract.required:
                 findings.append(
                     _file_error(
@@ -538,16 +555,16 @@ def _read_folder(folder: Path) -> ReadResult:
                             contract.sheet,
                         )
                     )
-                frame, seen = _index_and_trim(sheets[contract.sheet], contract.sheet)
-                tables[contract.sheet] = RawTable(contract.sheet, entry.name, frame, seen)
+                tables[contract.sheet] = _raw_table(
+                    sheets[contract.sheet], contract.sheet, entry.name, findings
+                )
             elif csv_entry is not None and csv_entry.is_file():
                 files[csv_entry.name] = csv_entry
                 raw, problem = _read_csv(csv_entry, csv_entry.name)
                 if problem:
                     findings.append(problem)
                     continue
-                frame, seen = _index_and_trim(raw, contract.sheet)
-                tables[contract.sheet] = RawTable(contract.sheet, csv_entry.name, frame, seen)
+                tables[contract.sheet] = _raw_table(raw, contract.sheet, csv_entry.name, findings)
             elif contract.required and entry is not None:
                 findings.append(
                     _file_error(
