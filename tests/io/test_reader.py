@@ -143,6 +143,17 @@ def test_two_headers_naming_one_column_are_an_error_on_the_header_row(tmp_path, 
     assert finding.severity == "error"
 
 
+def test_blank_rows_above_the_header_keep_findings_on_the_right_excel_row(tmp_path, inputs):
+    inputs["timesheets"][1]["hours"] = "abc"  # the second data row
+    folder = write_inputs(tmp_path, inputs)
+    book = openpyxl.load_workbook(folder / "timesheets.xlsx")
+    book["timesheets"].insert_rows(1, amount=2)  # the header now sits on Excel row 3
+    book.save(folder / "timesheets.xlsx")
+    findings = validate(read_inputs(folder), None).findings
+    bad = findings[findings["code"] == "bad_hours"]
+    assert bad[["sheet", "row", "column"]].values.tolist() == [["timesheets", 5, "hours"]]
+
+
 def test_a_header_repeated_exactly_is_an_error_too(tmp_path, inputs):
     folder = write_inputs(tmp_path, inputs)
     (folder / "timesheets.xlsx").unlink()

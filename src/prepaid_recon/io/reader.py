@@ -328,6 +328,7 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
         return {}, problem
     import fastexcel
 
+    header_rows = _header_rows(path)
     try:
         reader = fastexcel.read_excel(path)
         sheets: dict[str, pd.DataFrame] = {}
@@ -342,11 +343,38 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
                 # type: read the sheet as text, which the cell parsers read as well.
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
             sheets[key] = _sheet_frame(sheet) if sheet.width else pd.DataFrame()
+            sheets[key].attrs["header_row"] = header_rows.get(sheet_name, 1)
     except Exception as err:
         return {}, _file_error(
             "corrupt_workbook", name, f"{name} cannot be read as a workbook ({_short(err)})."
         )
     return sheets, None
+
+
+_FIRST_FILLED_CELL = re.compile(
+    rb'<(?:\w+:)?c r="[A-Z]+(\d+)"[^>]*(?<!/)>\s*<(?:\w+:)?(?:v|is|f)[\s>]'
+)
+
+
+def _header_rows(path: Path) -> dict[str, int]:
+    """Sheet name -> Excel row of its first filled cell, which the reader takes as the header.
+
+    calamine starts a sheet at its first filled cell, so a sheet whose first rows are blank
+    would otherwise have every row number off.  Only the head of each sheet's XML is read.
+    """
+    rows: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for part, sheet in _sheet_parts(archive).items():
+                if normalize_header(sheet) not in CONTRACTS:
+                    continue
+                with archive.open(part) as fh:
+                    head = fh.read(_XML_HEAD_BYTES)
+                match = _FIRST_FILLED_CELL.search(head)
+                rows[sheet] = int(match.group(1)) if match else 1
+    except Exception:  # unusual layouts keep the contract's row 1
+        return {}
+    return rows
 
 
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
@@ -447,8 +475,9 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
             keep[original] = key
         if key and not key.startswith("unnamed") and key not in seen:
             seen.append(key)
+    first = frame.attrs.get("header_row", 1) + 1
     out = frame[list(keep)].rename(columns=keep)
-    out.index = pd.RangeIndex(2, 2 + len(out), name="row")
+    out.index = pd.RangeIndex(first, first + len(out), name="row")
     if len(out.columns):
         filled = pd.concat([present(out[c]) for c in out.columns], axis=1).any(axis=1)
         out = out[filled]
