@@ -387,7 +387,7 @@ def summary_table(result: Any, options: Any) -> tuple[pd.DataFrame, list[str]]:
             "invoicing",
             "orders: untaxed to invoice",
             str(currency),
-            float(part["untaxed_to_invoice"].sum()),
+            float(round_money(float(part["untaxed_to_invoice"].sum()), str(currency))),
             f"money:{currency}",
         )
 
