@@ -243,6 +243,7 @@ def _spec(
 
 
 def _hours(value: float) -> float:
+    """A sum of hours or quantities, without the float noise of adding: to the hundredth."""
     return float(round_half_away(float(value), 0.01))
 
 
@@ -422,7 +423,8 @@ def summary_table(result: Any, options: Any) -> tuple[pd.DataFrame, list[str]]:
     per_uom = lines.groupby("uom", sort=True)[quantity_columns].sum()
     for uom, sums in per_uom.iterrows():
         for column in quantity_columns:
-            add("order lines", f"{column.replace('_', ' ')}", str(uom), float(sums[column]), "qty")
+            label = column.replace("_", " ")
+            add("order lines", label, str(uom), _hours(sums[column]), "qty")
 
     customers = result.customers
     for column in ("opening_hours", "purchased_hours", "consumed_hours", "closing_hours"):
