@@ -87,8 +87,14 @@ def _file_error(code: str, file: str, message: str, sheet: str = "") -> Finding:
     return Finding(Severity.ERROR, code, file, sheet, None, "", "", message)
 
 
-def check_workbook_file(path: Path, name: str) -> Finding | None:
-    """A finding when the file cannot be a safe .xlsx workbook, else None."""
+def inspect_workbook(path: Path, name: str) -> tuple[Finding | None, dict[str, int]]:
+    """Before calamine sees a file: a finding when it cannot be a safe .xlsx workbook, and the
+    Excel row of each contract sheet's header (its first filled row), read from the same zip."""
+    rows: dict[str, int] = {}
+    return _check_workbook(path, name, rows), rows
+
+
+def _check_workbook(path: Path, name: str, header_rows: dict[str, int]) -> Finding | None:
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -109,9 +115,15 @@ def check_workbook_file(path: Path, name: str) -> Finding | None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+            return _check_archive(archive, name, header_rows)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         return _file_error("corrupt_workbook", name, f"{name} is corrupt: it cannot be opened.")
+
+
+def _check_archive(
+    archive: zipfile.ZipFile, name: str, header_rows: dict[str, int]
+) -> Finding | None:
+    entries = archive.infolist()
     names = {e.filename for e in entries}
     if "xl/workbook.xml" not in names:
         return _file_error(
@@ -128,11 +140,11 @@ def check_workbook_file(path: Path, name: str) -> Finding | None:
             name,
             f"{name} inflates to {total / 1024**2:,.0f} MB when opened: refused as unsafe.",
         )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return _unsafe_xml(archive, name) or _oversized_sheet(archive, name)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        return _file_error("corrupt_workbook", name, f"{name} is corrupt: it cannot be opened.")
+    parts, named = _contract_parts(archive)
+    problem = _unsafe_xml(archive, name) or _oversized_sheet(archive, name, parts)
+    if problem is None and named:
+        header_rows.update({sheet: _header_row(archive, part) for part, sheet in parts.items()})
+    return problem
 
 
 def _unsafe_xml(archive: zipfile.ZipFile, name: str) -> Finding | None:
@@ -195,7 +207,26 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     }
 
 
-def _oversized_sheet(archive: zipfile.ZipFile, name: str) -> Finding | None:
+def _contract_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], bool]:
+    """Worksheet part -> sheet name of the contract's sheets, and whether names were found.
+
+    With unusual workbook relationships every worksheet part is returned, named by its path.
+    """
+    try:
+        parts = _sheet_parts(archive)
+    except Exception:  # unusual workbook relationships: every worksheet part
+        every = {
+            e.filename: e.filename
+            for e in archive.infolist()
+            if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml")
+        }
+        return every, False
+    names = set(archive.namelist())
+    contract = {p: sh for p, sh in parts.items() if normalize_header(sh) in CONTRACTS}
+    return {p: sh for p, sh in contract.items() if p in names}, True
+
+
+def _oversized_sheet(archive: zipfile.ZipFile, name: str, parts: dict[str, str]) -> Finding | None:
     """A sheet whose used range is too wide or too large to read is refused unread.
 
     calamine allocates the whole range from A1 to the last cell, so one stray cell in XFD1 or
@@ -203,17 +234,8 @@ def _oversized_sheet(archive: zipfile.ZipFile, name: str) -> Finding | None:
     The range is found by streaming the sheet XML in chunks (bounded memory): cheap searches
     first; the exact walk over every cell only for the unusual sheet that needs it.
     """
-    try:
-        parts = {p: s for p, s in _sheet_parts(archive).items() if normalize_header(s) in CONTRACTS}
-    except Exception:  # unusual workbook relationships: check every worksheet part
-        parts = {
-            e.filename: e.filename
-            for e in archive.infolist()
-            if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml")
-        }
-    names = set(archive.namelist())
     for part, sheet in sorted(parts.items()):
-        if part not in names:
+        if part not in archive.namelist():
             continue
         rows, columns = _used_range(archive, part)
         if columns > MAX_SHEET_COLUMNS:
@@ -323,12 +345,11 @@ def _walk_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
 
 def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], Finding | None]:
     """All sheets of a workbook as raw frames keyed by normalized sheet name."""
-    problem = check_workbook_file(path, name)
+    problem, header_rows = inspect_workbook(path, name)
     if problem:
         return {}, problem
     import fastexcel
 
-    header_rows = _header_rows(path)
     try:
         reader = fastexcel.read_excel(path)
         sheets: dict[str, pd.DataFrame] = {}
@@ -356,25 +377,15 @@ _FIRST_FILLED_CELL = re.compile(
 )
 
 
-def _header_rows(path: Path) -> dict[str, int]:
-    """Sheet name -> Excel row of its first filled cell, which the reader takes as the header.
+def _header_row(archive: zipfile.ZipFile, part: str) -> int:
+    """Excel row of the sheet's first filled cell, which the reader takes as the header.
 
     calamine starts a sheet at its first filled cell, so a sheet whose first rows are blank
-    would otherwise have every row number off.  Only the head of each sheet's XML is read.
+    would otherwise have every row number off.  Only the head of the sheet's XML is read.
     """
-    rows: dict[str, int] = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for part, sheet in _sheet_parts(archive).items():
-                if normalize_header(sheet) not in CONTRACTS:
-                    continue
-                with archive.open(part) as fh:
-                    head = fh.read(_XML_HEAD_BYTES)
-                match = _FIRST_FILLED_CELL.search(head)
-                rows[sheet] = int(match.group(1)) if match else 1
-    except Exception:  # unusual layouts keep the contract's row 1
-        return {}
-    return rows
+    with archive.open(part) as fh:
+        match = _FIRST_FILLED_CELL.search(fh.read(_XML_HEAD_BYTES))
+    return int(match.group(1)) if match else 1
 
 
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
