@@ -18,7 +18,7 @@ import pandas as pd
 
 from prepaid_recon import __version__
 from prepaid_recon.domain import Period, is_currency_code
-from prepaid_recon.errors import ReconError, UsageError
+from prepaid_recon.errors import ReconError
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -125,10 +125,11 @@ def validate(
 
 
 def _refuse_out_in_input(input_path: Path, out_dir: Path | None) -> None:
-    if out_dir is None or not input_path.exists():
-        return
-    if out_dir.resolve() == input_path.resolve():
-        raise UsageError(f"--out {out_dir} is the INPUT folder: choose another folder.")
+    """Refuse a bad OUT before reading anything (the writer checks again when it writes)."""
+    if out_dir is not None and input_path.exists():
+        from prepaid_recon.io.writer import check_destination
+
+        check_destination(out_dir, input_path)
 
 
 class Stages:

@@ -657,7 +657,14 @@ def _same_path(a: Path, b: Path) -> bool:
     return os.path.normcase(str(a)) == os.path.normcase(str(b))
 
 
-def _check_destination(out_dir: Path, names: Iterable[str], refuse: Path | None) -> None:
+def check_destination(
+    out_dir: Path | str, refuse: Path | str | None, names: Iterable[str] = ()
+) -> None:
+    """Refuse, with :class:`OutputError`, an OUT that is the INPUT folder, a report that would
+    land on the INPUT file, or an OUT that is a file. The CLI calls it before reading the input;
+    :func:`write_outputs` calls it again before writing."""
+    out_dir = Path(out_dir).expanduser().resolve()
+    refuse = Path(refuse).expanduser() if refuse is not None else None
     if refuse is not None:
         refused = refuse.resolve()
         if _same_path(out_dir, refused):
@@ -715,7 +722,7 @@ def write_outputs(
     for name in names:
         if Path(name).name != name or name in {"", ".", ".."}:
             raise ValueError(f"output file names are plain names, got {name!r}")
-    _check_destination(out, names, Path(refuse).expanduser() if refuse is not None else None)
+    check_destination(out, refuse, names)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = _make_temp_dir(out)
