@@ -1,6 +1,6 @@
 """A run on a timesheets.csv longer than an Excel sheet (issue 6): not a test, a measurement.
 
-Builds the input of ``prepaid-recon sample`` (``prepaid_recon.sample.generate``) for N
+Builds the input of ``prepaid-recon sample`` (``prepaid_recon.synthetic.generate``) for N
 timesheets (default 2,000,000), writes every sheet as its workbook except ``timesheets``,
 written as ``timesheets.csv``, then runs
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import openpyxl
 
-from prepaid_recon.sample import generate, write_inputs
+from prepaid_recon.synthetic import generate, write_inputs
 
 EXCEL_MAX_DATA_ROWS = 1_048_575
 

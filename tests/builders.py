@@ -24,9 +24,9 @@ import openpyxl
 import pandas as pd
 
 from prepaid_recon.domain import Period
-from prepaid_recon.io.reader import read_inputs
-from prepaid_recon.schemas import CONTRACTS
-from prepaid_recon.validation import validate
+from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.contract.inputs import CONTRACTS
+from prepaid_recon.validate.checks import validate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
 """The shared acceptance suite, beside the repository (as `.ci/run` expects it)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "prepaid_recon"
-FORBIDDEN = ("prepaid_recon.io", "prepaid_recon.cli", "prepaid_recon.reports", "click",
+FORBIDDEN = ("prepaid_recon.io", "prepaid_recon.cli", "prepaid_recon.report.workbooks", "click",
              "openpyxl", "xlsxwriter", "fastexcel", "python_calamine")  # fmt: skip
 
 
@@ -47,5 +47,5 @@ def test_rules_and_pipeline_import_no_io_click_or_excel(path: Path) -> None:
 
 def test_the_import_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad_rule.py"
-    bad.write_text("import pandas\nfrom prepaid_recon.io.reader import read_inputs\nimport click\n")
-    assert sorted(offending(bad)) == ["click", "prepaid_recon.io.reader"]
+    bad.write_text("import pandas\nfrom prepaid_recon.read.tables import read_inputs\nimport click\n")
+    assert sorted(offending(bad)) == ["click", "prepaid_recon.read.tables"]

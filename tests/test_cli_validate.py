@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from builders import SHARED, Text, write_inputs
 from prepaid_recon.cli import cli, main
 from prepaid_recon.domain import Period
-from prepaid_recon.io.reader import read_inputs
-from prepaid_recon.validation import validate
+from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.validate.checks import validate
 
 SCENARIOS = sorted((SHARED / "scenarios").glob("*.json"))
 needs_shared = pytest.mark.skipif(
@@ -175,15 +175,15 @@ def test_cutoff_checks_run_only_with_a_period(tmp_path, inputs):
 
 def _writer_available() -> bool:
     try:
-        import prepaid_recon.io.writer
-        import prepaid_recon.reports
+        import prepaid_recon.xlsx.writer
+        import prepaid_recon.report.workbooks
     except ImportError:
         return False
-    return hasattr(prepaid_recon.reports, "exceptions_workbook")
+    return hasattr(prepaid_recon.report.workbooks, "exceptions_workbook")
 
 
 needs_writer = pytest.mark.skipif(
-    not _writer_available(), reason="prepaid_recon.io.writer / reports not written yet"
+    not _writer_available(), reason="prepaid_recon.xlsx.writer / reports not written yet"
 )
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from prepaid_recon.domain import FINDING_COLUMNS, Period
 from prepaid_recon.errors import InternalError
-from prepaid_recon.io.writer import write_outputs
-from prepaid_recon.reports import (
+from prepaid_recon.xlsx.writer import write_outputs
+from prepaid_recon.report.workbooks import (
     COLUMNS,
     REPORT_FILES,
     build_reports,
@@ -404,7 +404,7 @@ def test_reports_are_byte_identical_run_after_run(tmp_path):
 
 
 def test_order_lines_show_the_controllers_extras_not_the_pipelines_flags():
-    from prepaid_recon.reports import EXTRA_COLUMNS, _with_columns
+    from prepaid_recon.report.workbooks import EXTRA_COLUMNS, _with_columns
 
     frame = fake_result().order_lines.assign(
         state="sale", unit_price=100.0, prepaid_time=True, service=True, tax_rate=20.0

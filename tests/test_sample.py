@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from prepaid_recon.io.templates import WORKBOOKS, column_names
-from prepaid_recon.sample import generate, write_inputs
+from prepaid_recon.xlsx.templates import WORKBOOKS, column_names
+from prepaid_recon.synthetic import generate, write_inputs
 
 N = 20_000
 
@@ -207,8 +207,8 @@ def test_hours_as_text_and_time_cells_are_written_as_given(tmp_path):
 
 
 def _errors(folder, period="2026-10"):
-    reader = pytest.importorskip("prepaid_recon.io.reader")
-    validation = pytest.importorskip("prepaid_recon.validation")
+    reader = pytest.importorskip("prepaid_recon.read.tables")
+    validation = pytest.importorskip("prepaid_recon.validate.checks")
     from prepaid_recon.domain import Period
 
     findings = validation.validate(reader.read_inputs(folder), Period.parse(period)).findings

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from prepaid_recon.io.templates import (
+from prepaid_recon.xlsx.templates import (
     BOOL,
     CHOICE,
     COLUMNS,
@@ -126,9 +126,9 @@ def test_column_table_matches_the_contract_shape():
 
 
 def test_blank_templates_validate_without_errors(fresh):
-    from prepaid_recon import validation
+    from prepaid_recon.validate import checks as validation
     from prepaid_recon.domain import Period
-    from prepaid_recon.io import reader
+    from prepaid_recon.read import tables as reader
 
     findings = validation.validate(reader.read_inputs(fresh), Period.parse("2026-10")).findings
     assert findings[findings["severity"] == "error"].to_dict("records") == []
@@ -139,7 +139,7 @@ def _spec(sheet: str, name: str):
 
 
 def test_column_table_is_derived_from_the_schema_in_contract_order():
-    from prepaid_recon.schemas import SHEETS, columns_of
+    from prepaid_recon.contract.inputs import SHEETS, columns_of
 
     assert [c.sheet for c in COLUMNS] == [
         s.sheet for s in SHEETS for _ in s.model.to_schema().columns
@@ -153,7 +153,7 @@ def test_column_table_is_derived_from_the_schema_in_contract_order():
 
 
 def test_allowed_values_and_bounds_come_from_the_pandera_checks():
-    from prepaid_recon import schemas
+    from prepaid_recon.contract import inputs as schemas
 
     state = _spec("orders", "state")
     assert (state.type, state.choices, state.strict) == (CHOICE, tuple(schemas.ORDER_STATES), True)

@@ -106,8 +106,8 @@ def validate(
     input_path: Path, period_text: str | None, out_dir: Path | None, currency: str, quiet: bool
 ) -> None:
     """Check INPUT as `run` would, and report every finding in one pass."""
-    from prepaid_recon.io.reader import read_inputs
-    from prepaid_recon.validation import validate as check
+    from prepaid_recon.read.tables import read_inputs
+    from prepaid_recon.validate.checks import validate as check
 
     period = _period(period_text)
     currency = _currency(currency)
@@ -115,8 +115,8 @@ def validate(
     read = read_inputs(input_path)
     result = check(read, period, currency)
     if out_dir is not None:
-        from prepaid_recon.io.writer import write_outputs
-        from prepaid_recon.reports import exceptions_workbook
+        from prepaid_recon.xlsx.writer import write_outputs
+        from prepaid_recon.report.workbooks import exceptions_workbook
 
         write_outputs(out_dir, exceptions_workbook(result.findings), {}, refuse=input_path)
     if not quiet or result.errors:
@@ -127,7 +127,7 @@ def validate(
 def _refuse_out_in_input(input_path: Path, out_dir: Path | None) -> None:
     """Refuse a bad OUT before reading anything (the writer checks again when it writes)."""
     if out_dir is not None and input_path.exists():
-        from prepaid_recon.io.writer import check_destination
+        from prepaid_recon.xlsx.writer import check_destination
 
         check_destination(out_dir, input_path)
 
@@ -190,17 +190,17 @@ def run(
     profile: bool,
 ) -> None:
     """Reconcile INPUT for the month --period and write the reports."""
-    from prepaid_recon import pipeline
-    from prepaid_recon.io.reader import read_inputs
-    from prepaid_recon.io.writer import write_outputs
-    from prepaid_recon.reports import (
+    from prepaid_recon import reconcile as pipeline
+    from prepaid_recon.read.tables import read_inputs
+    from prepaid_recon.xlsx.writer import write_outputs
+    from prepaid_recon.report.workbooks import (
         OUTPUT_FILES,
         RUN_JSON,
         build_reports,
         exceptions_workbook,
     )
-    from prepaid_recon.summary import RunSummary
-    from prepaid_recon.validation import validate as check
+    from prepaid_recon.report.manifest import RunSummary
+    from prepaid_recon.validate.checks import validate as check
 
     period = _period(period_text)
     assert period is not None
@@ -260,7 +260,7 @@ def run(
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Write blank input workbooks (with instructions and dropdowns) into DIRECTORY."""
-    from prepaid_recon.io.templates import write_templates
+    from prepaid_recon.xlsx.templates import write_templates
 
     directory.mkdir(parents=True, exist_ok=True)
     for path in write_templates(directory):
@@ -274,7 +274,7 @@ def init(directory: Path) -> None:
 @click.option("--period", "period_text", default="2026-10", show_default=True)
 def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
     """Write synthetic, valid input of any size into DIRECTORY (deterministic per seed)."""
-    from prepaid_recon.sample import generate, write_inputs
+    from prepaid_recon.synthetic import generate, write_inputs
 
     _period(period_text)
     directory.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from builders import Cell, Text, write_book
-from prepaid_recon.io.cells import PARSERS
-from prepaid_recon.io.reader import read_inputs
+from prepaid_recon.read.cells import PARSERS
+from prepaid_recon.read.tables import read_inputs
 
 LAYOUTS = ["alone", "among_text"]
 

@@ -14,10 +14,10 @@ import pytest
 import xlsxwriter
 
 from builders import check, clean_inputs, where, write_book, write_csv, write_inputs
-from prepaid_recon.io import reader
-from prepaid_recon.io.reader import normalize_header, read_inputs
-from prepaid_recon.schemas import SHEETS
-from prepaid_recon.validation import validate
+from prepaid_recon.read import tables as reader
+from prepaid_recon.read.tables import normalize_header, read_inputs
+from prepaid_recon.contract.inputs import SHEETS
+from prepaid_recon.validate.checks import validate
 
 REQUIRED = {c.sheet for c in SHEETS if c.required}
 

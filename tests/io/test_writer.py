@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prepaid_recon.io.writer import (
+from prepaid_recon.xlsx.writer import (
     EXCEL_MAX_DATA_ROWS,
     ChartSpec,
     Highlight,

@@ -31,9 +31,9 @@ from hostile_files import (
 )
 
 from builders import write_csv, write_inputs
-from prepaid_recon.io import reader
-from prepaid_recon.io.reader import read_inputs
-from prepaid_recon.validation import validate
+from prepaid_recon.read import tables as reader
+from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.validate.checks import validate
 
 HEADER = b"".join(
     b'<c r="%s1" t="s"><v>%d</v></c>' % (col, i) for i, col in enumerate([b"A", b"B", b"C", b"D"])

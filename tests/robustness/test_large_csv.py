@@ -18,7 +18,7 @@ import openpyxl
 from hostile_files import invoke
 
 from builders import write_csv, write_inputs
-from prepaid_recon.io import writer
+from prepaid_recon.xlsx import writer
 
 ROWS, LIMIT = 25, 10
 
@@ -64,7 +64,7 @@ def test_timesheets_past_the_sheet_limit_continue_on_numbered_sheets(tmp_path, i
 
 def test_the_csv_reader_has_no_row_limit_of_its_own(tmp_path, inputs):
     """The CSV reader has no row limit of its own (the frame holds every line)."""
-    from prepaid_recon.io.reader import read_inputs
+    from prepaid_recon.read.tables import read_inputs
 
     rows = [{**inputs["timesheets"][0], "date": "2026-10-02", "hours": 1}] * 3000
     folder = write_inputs(tmp_path / "in", {k: v for k, v in inputs.items() if k != "timesheets"})

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from builders import Text, clean_inputs, write_inputs
 from prepaid_recon.domain import FINDING_COLUMNS, Period
-from prepaid_recon.io.reader import read_inputs
-from prepaid_recon.pipeline import Options, run
-from prepaid_recon.schemas import CONTRACTS
-from prepaid_recon.validation import validate
+from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.reconcile import Options, run
+from prepaid_recon.contract.inputs import CONTRACTS
+from prepaid_recon.validate.checks import validate
 
 PERIOD = Period.parse("2026-10")
 

@@ -20,7 +20,7 @@ import pytest
 from hostile_files import assert_clean_failure, invoke
 
 from builders import write_inputs
-from prepaid_recon.io import writer
+from prepaid_recon.xlsx import writer
 
 
 def tree(root: Path) -> dict[str, bytes | None]:

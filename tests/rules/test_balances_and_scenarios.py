@@ -9,7 +9,7 @@ import pytest
 from rules_factory import make_inputs, reconcile, row, scenario
 
 from prepaid_recon.domain import Period
-from prepaid_recon.pipeline import Options, run
+from prepaid_recon.reconcile import Options, run
 from prepaid_recon.rules.conservation import ConservationError, check_conservation
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from rules_factory import reconcile, row
 
-from prepaid_recon.pipeline import Result
+from prepaid_recon.reconcile import Result
 
 
 def orders(*specs: tuple[str, str], currency: str = "USD") -> list[dict]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from rules_factory import make_inputs
 
 from prepaid_recon.domain import Inputs, Period
-from prepaid_recon.pipeline import Options, run
+from prepaid_recon.reconcile import Options, run
 
 PRODUCTS = ["PREPAID-H", "PREPAID-D", "TM-H", "TM-D", "SETUP", "LICENSE"]
 SERVICE = {"PREPAID-H", "PREPAID-D", "TM-H", "TM-D", "SETUP"}

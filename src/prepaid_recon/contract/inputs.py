@@ -5,7 +5,7 @@ metadata the reader needs to parse a cell: its value ``kind`` (text, bool, date,
 hours, percent) and its default when the cell is empty; and the words an accountant reads in the
 instructions sheet of the templates: the meaning (the field's description), the required and
 default words where they are conditional or computed, and suggested values that are not
-enforced.  :mod:`prepaid_recon.io.templates` derives its column table from these models.
+enforced.  :mod:`prepaid_recon.xlsx.templates` derives its column table from these models.
 Validation runs them with ``lazy=True`` on the parsed frames so that one pass reports every
 problem.
 """

@@ -32,7 +32,7 @@ import pandas as pd
 
 from prepaid_recon.domain import FINDING_COLUMNS, round_half_away, round_money
 from prepaid_recon.errors import InternalError
-from prepaid_recon.io.writer import ChartSpec, Highlight, SheetSpec
+from prepaid_recon.xlsx.writer import ChartSpec, Highlight, SheetSpec
 
 INVOICES = "invoices.xlsx"
 DELIVERED_VS_ORDERED = "delivered_vs_ordered.xlsx"

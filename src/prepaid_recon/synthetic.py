@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from prepaid_recon.domain import Period, round_half_away
-from prepaid_recon.io.templates import (
+from prepaid_recon.xlsx.templates import (
     WORKBOOKS,
     Formats,
     add_sheet,

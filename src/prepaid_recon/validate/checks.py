@@ -1,7 +1,7 @@
 """Validation: the only place where input problems become findings.
 
 One pass over everything read: missing files, sheets and columns; cells that are not of their
-column's type; the pandera models of :mod:`prepaid_recon.schemas` (required values, allowed
+column's type; the pandera models of :mod:`prepaid_recon.contract.inputs` (required values, allowed
 values, ranges, duplicate keys) run with ``lazy=True``; then the cross-sheet checks of CONTRACT
 section 4 (references, unit categories, links to lines of another customer or of unconfirmed
 orders, time on teams without timesheets, dates after the cut-off).  Each problem is one row
@@ -28,9 +28,9 @@ from prepaid_recon.domain import (
     UomTable,
     is_currency_code,
 )
-from prepaid_recon.io.cells import EXPECTED, PARSERS, display, present
-from prepaid_recon.io.reader import RawTable, ReadResult
-from prepaid_recon.schemas import CONFIRMED_STATES, CONTRACTS, SHEETS, columns_of
+from prepaid_recon.read.cells import EXPECTED, PARSERS, display, present
+from prepaid_recon.read.tables import RawTable, ReadResult
+from prepaid_recon.contract.inputs import CONFIRMED_STATES, CONTRACTS, SHEETS, columns_of
 
 ERROR, WARNING = Severity.ERROR.value, Severity.WARNING.value
 _SHEET_ORDER = {c.sheet: i for i, c in enumerate(SHEETS)}

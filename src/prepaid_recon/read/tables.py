@@ -3,7 +3,7 @@
 Every frame is indexed by the Excel row number a user sees (header = row 1) and remembers its
 file and sheet, so that any finding can point at a cell.  Headers are matched case-insensitively
 with spaces, dashes and underscores treated alike; unknown columns are dropped; blank rows are
-dropped.  Cells keep the type the spreadsheet gave them; :mod:`prepaid_recon.io.cells` parses.
+dropped.  Cells keep the type the spreadsheet gave them; :mod:`prepaid_recon.read.cells` parses.
 
 Workbooks are read with fastexcel (calamine, Rust, to Arrow): measured on a 100,000-row,
 8-column sheet it is about 15x faster than openpyxl.  Before calamine sees a file, the file is
@@ -26,8 +26,8 @@ import pandas as pd
 
 from prepaid_recon.domain import Finding, Severity
 from prepaid_recon.errors import UsageError
-from prepaid_recon.io.cells import EXCEL_ERRORS
-from prepaid_recon.schemas import CONTRACTS, SHEETS
+from prepaid_recon.read.cells import EXCEL_ERRORS
+from prepaid_recon.contract.inputs import CONTRACTS, SHEETS
 
 MAX_UNPACKED_BYTES = 8 * 1024**3
 """Refuse a workbook whose parts inflate past this: a real 2M-row sheet is well below it."""
@@ -467,7 +467,7 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
     Two headers naming the same column (``Date`` and ``date``) are an error on the header row:
     which one holds the dates is not guessed; the first is read.
     """
-    from prepaid_recon.io.cells import present
+    from prepaid_recon.read.cells import present
 
     wanted = set(CONTRACTS[sheet].model.to_schema().columns)
     seen: list[str] = []

@@ -2,7 +2,7 @@
 
 :data:`COLUMNS` describes every input column of CONTRACT section 2 in the templates' words: sheet,
 name, value type, whether it is required, its default, its allowed values and its meaning. It is
-derived from the pandera models of :mod:`prepaid_recon.schemas`, the one place the contract is
+derived from the pandera models of :mod:`prepaid_recon.contract.inputs`, the one place the contract is
 written: the parse kind gives the value type, ``isin`` the dropdown values, ``ge``/``gt``/``le``
 the number range, and the field's description and metadata the human words. The templates are
 rendered from it: a header row per sheet, an ``instructions`` sheet listing the table, a
@@ -11,7 +11,7 @@ type (``yyyy-mm-dd`` dates, ``0.00`` numbers, ``@`` text so that ``00123`` stays
 The data sheets hold only their header row: a header row with no data rows is a valid empty
 table, so a folder made by ``init`` validates without errors.
 
-:func:`add_sheet` is shared with :mod:`prepaid_recon.sample`, which writes generated inputs in
+:func:`add_sheet` is shared with :mod:`prepaid_recon.synthetic`, which writes generated inputs in
 the same layout.
 """
 
@@ -26,7 +26,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from prepaid_recon import schemas
+from prepaid_recon.contract import inputs as schemas
 
 # --------------------------------------------------------------------------------------------
 # The column table (CONTRACT section 2), derived from the pandera models of schemas.py
@@ -129,7 +129,7 @@ COLUMNS: tuple[Column, ...] = tuple(
     for contract in schemas.SHEETS
     for name, column in contract.model.to_schema().columns.items()
 )
-"""Every input column, sheet by sheet in contract order, as :mod:`prepaid_recon.schemas` says."""
+"""Every input column, sheet by sheet in contract order, as :mod:`prepaid_recon.contract.inputs` says."""
 
 WORKBOOKS: dict[str, tuple[str, ...]] = {
     "teams.xlsx": ("teams",),
