@@ -23,9 +23,9 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
+from prepaid_recon.contract.inputs import CONTRACTS
 from prepaid_recon.domain import Period
 from prepaid_recon.read.tables import read_inputs
-from prepaid_recon.contract.inputs import CONTRACTS
 from prepaid_recon.validate.checks import validate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "acceptance"

@@ -175,8 +175,8 @@ def test_cutoff_checks_run_only_with_a_period(tmp_path, inputs):
 
 def _writer_available() -> bool:
     try:
-        import prepaid_recon.xlsx.writer
         import prepaid_recon.report.workbooks
+        import prepaid_recon.xlsx.writer
     except ImportError:
         return False
     return hasattr(prepaid_recon.report.workbooks, "exceptions_workbook")

@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from prepaid_recon.domain import FINDING_COLUMNS, Period
+from prepaid_recon.domain import Period
 from prepaid_recon.errors import InternalError
-from prepaid_recon.xlsx.writer import write_outputs
+from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.report.workbooks import (
     COLUMNS,
     REPORT_FILES,
@@ -21,6 +21,7 @@ from prepaid_recon.report.workbooks import (
     invoice_totals,
     top_customers,
 )
+from prepaid_recon.xlsx.writer import write_outputs
 
 T = pd.Timestamp
 NA = pd.NA

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from prepaid_recon.xlsx.templates import WORKBOOKS, column_names
 from prepaid_recon.synthetic import generate, write_inputs
+from prepaid_recon.xlsx.templates import WORKBOOKS, column_names
 
 N = 20_000
 

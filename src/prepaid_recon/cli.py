@@ -115,8 +115,8 @@ def validate(
     read = read_inputs(input_path)
     result = check(read, period, currency)
     if out_dir is not None:
-        from prepaid_recon.xlsx.writer import write_outputs
         from prepaid_recon.report.workbooks import exceptions_workbook
+        from prepaid_recon.xlsx.writer import write_outputs
 
         write_outputs(out_dir, exceptions_workbook(result.findings), {}, refuse=input_path)
     if not quiet or result.errors:
@@ -192,15 +192,15 @@ def run(
     """Reconcile INPUT for the month --period and write the reports."""
     from prepaid_recon import reconcile as pipeline
     from prepaid_recon.read.tables import read_inputs
-    from prepaid_recon.xlsx.writer import write_outputs
+    from prepaid_recon.report.manifest import RunSummary
     from prepaid_recon.report.workbooks import (
         OUTPUT_FILES,
         RUN_JSON,
         build_reports,
         exceptions_workbook,
     )
-    from prepaid_recon.report.manifest import RunSummary
     from prepaid_recon.validate.checks import validate as check
+    from prepaid_recon.xlsx.writer import write_outputs
 
     period = _period(period_text)
     assert period is not None

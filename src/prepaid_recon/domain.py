@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -57,10 +55,6 @@ def round_half_away(values, step: float = 0.01):
     if series_index is not None:
         return pd.Series(result, index=series_index, name=series_name)
     return result
-
-
-QTY_STEP = 0.01
-"""Quantities are compared after rounding both sides to 0.01 (RULES section 1)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,37 +242,6 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
-
-
-# --------------------------------------------------------------------------------------------
-# Findings
-# --------------------------------------------------------------------------------------------
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-FINDING_COLUMNS = ["severity", "code", "file", "sheet", "row", "column", "value", "message"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in the input, pointing at the cell a user must look at."""
-
-    severity: Severity
-    code: str
-    file: str
-    sheet: str
-    row: int | None
-    column: str
-    value: str
-    message: str
-
-
-def is_finite(value: float) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ import pytest
 import xlsxwriter
 
 from builders import check, clean_inputs, where, write_book, write_csv, write_inputs
-from prepaid_recon.read import tables as reader
-from prepaid_recon.read.tables import normalize_header, read_inputs
-from prepaid_recon.contract.inputs import SHEETS
+from prepaid_recon.contract.inputs import SHEETS, normalize_header
+from prepaid_recon.read import guard
+from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.validate.checks import validate
 
 REQUIRED = {c.sheet for c in SHEETS if c.required}
@@ -288,7 +288,7 @@ def _truncated_workbook(tmp_path) -> bytes:
 BAD_FILES = {
     "text_file": (lambda tmp: b"team,timesheet_on_ticket\nSupport,yes\n", "not_a_workbook"),
     "empty_file": (lambda tmp: b"", "not_a_workbook"),
-    "ole_container": (lambda tmp: reader._OLE_MAGIC + b"\x00" * 504, "protected_or_xls"),
+    "ole_container": (lambda tmp: guard._OLE_MAGIC + b"\x00" * 504, "protected_or_xls"),
     "corrupt_zip": (lambda tmp: b"PK\x03\x04" + b"\x00garbage" * 20, "corrupt_workbook"),
     "truncated_xlsx": (_truncated_workbook, "corrupt_workbook"),
     "zip_not_xlsx": (lambda tmp: _zip({"readme.txt": b"hello"}), "not_a_workbook"),
@@ -323,7 +323,7 @@ def test_bad_single_workbook_is_a_finding_naming_the_file(tmp_path, case):
 def test_old_xls_file_is_a_finding_asking_for_xlsx(tmp_path, inputs):
     write_inputs(tmp_path, inputs)
     (tmp_path / "teams.xlsx").unlink()
-    (tmp_path / "teams.xls").write_bytes(reader._OLE_MAGIC + b"\x00" * 504)
+    (tmp_path / "teams.xls").write_bytes(guard._OLE_MAGIC + b"\x00" * 504)
     findings = findings_of(tmp_path)
     assert file_findings(findings, "teams.xls") == {"protected_or_xls"}
     assert "missing_file" not in set(findings["code"])
@@ -338,7 +338,7 @@ def test_highly_compressed_zip_bomb_is_refused_unread(tmp_path, inputs):
 
 def test_workbook_inflating_past_the_limit_is_refused(tmp_path, inputs, monkeypatch):
     write_inputs(tmp_path, inputs)
-    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(guard, "MAX_UNPACKED_BYTES", 1000)
     findings = findings_of(tmp_path)
     assert set(findings["code"]) == {"oversized_workbook"}
     assert findings["row"].isna().all()

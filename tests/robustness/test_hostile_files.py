@@ -31,7 +31,7 @@ from hostile_files import (
 )
 
 from builders import write_csv, write_inputs
-from prepaid_recon.read import tables as reader
+from prepaid_recon.read import guard
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.validate.checks import validate
 
@@ -199,7 +199,7 @@ def test_latin1_csv_is_a_finding_naming_the_file(folder, inputs):
 
 def _ole_file() -> bytes:
     """An OLE2 compound file header: what both a password-protected .xlsx and a .xls are."""
-    return reader._OLE_MAGIC + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 498
+    return guard._OLE_MAGIC + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 498
 
 
 def test_password_protected_workbook_is_a_finding_naming_the_file(folder):

@@ -21,10 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import Text, clean_inputs, write_inputs
-from prepaid_recon.domain import FINDING_COLUMNS, Period
+from prepaid_recon.contract.inputs import CONTRACTS
+from prepaid_recon.domain import Period
+from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options, run
-from prepaid_recon.contract.inputs import CONTRACTS
 from prepaid_recon.validate.checks import validate
 
 PERIOD = Period.parse("2026-10")

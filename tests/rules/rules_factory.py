@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from builders import SHARED, SUPPORT
+from prepaid_recon.contract.inputs import SHEETS, columns_of
 from prepaid_recon.domain import Inputs, Period
 from prepaid_recon.reconcile import Options, Result, run
-from prepaid_recon.contract.inputs import SHEETS, columns_of
 
 _KINDS = {"text": "text", "bool": "bool", "date": "date", "number": "number",
           "percent": "number", "hours": "number", "whole": "line"}  # fmt: skip

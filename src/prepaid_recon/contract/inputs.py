@@ -12,6 +12,7 @@ problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,12 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from prepaid_recon.domain import BUILTIN_UOMS, TIME, UNIT
+
+
+def normalize_header(name: object) -> str:
+    """The header rule: `Order Line`, `order-line` and `ORDER_LINE` are one column: `order_line`."""
+    return re.sub(r"[\s\-_]+", "_", str(name).strip().lower()).strip("_")
+
 
 TEXT, BOOL, DATE, NUMBER, WHOLE, HOURS, PERCENT = (
     "text", "bool", "date", "number", "whole", "hours", "percent",

@@ -30,8 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from prepaid_recon.domain import FINDING_COLUMNS, round_half_away, round_money
+from prepaid_recon.domain import round_half_away, round_money
 from prepaid_recon.errors import InternalError
+from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.xlsx.writer import ChartSpec, Highlight, SheetSpec
 
 INVOICES = "invoices.xlsx"

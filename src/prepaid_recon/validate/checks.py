@@ -18,19 +18,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from prepaid_recon.domain import (
-    FINDING_COLUMNS,
-    TIME,
-    Finding,
-    Inputs,
-    Period,
-    Severity,
-    UomTable,
-    is_currency_code,
-)
+from prepaid_recon.contract.inputs import CONFIRMED_STATES, CONTRACTS, SHEETS, columns_of
+from prepaid_recon.domain import TIME, Inputs, Period, UomTable, is_currency_code
+from prepaid_recon.findings import FINDING_COLUMNS, Finding, Severity
 from prepaid_recon.read.cells import EXPECTED, PARSERS, display, present
 from prepaid_recon.read.tables import RawTable, ReadResult
-from prepaid_recon.contract.inputs import CONFIRMED_STATES, CONTRACTS, SHEETS, columns_of
 
 ERROR, WARNING = Severity.ERROR.value, Severity.WARNING.value
 _SHEET_ORDER = {c.sheet: i for i, c in enumerate(SHEETS)}
