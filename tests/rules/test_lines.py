@@ -111,6 +111,15 @@ def test_upsell_alert_fires_above_the_product_threshold() -> None:
     assert bool(row(result.order_lines, order="S1")["upsell_alert"]) is True
 
 
+def test_negative_prepaid_line_never_raises_an_upsell_alert() -> None:
+    # A credited block (ordered -10) with time on it: delivered 2 > -10 x 100 %, yet no alert.
+    credited = {"orders": ORDER, "order_lines": line_of("PREPAID-H", -10), "tickets": TICKET,
+                "timesheets": hours(2)}  # fmt: skip
+    assert bool(row(reconcile(**credited).order_lines, order="S1")["upsell_alert"]) is False
+    credited["order_lines"] = line_of("PREPAID-H", 1)
+    assert bool(row(reconcile(**credited).order_lines, order="S1")["upsell_alert"]) is True
+
+
 def test_unit_price_is_the_product_price_converted_to_the_line_unit() -> None:
     result = reconcile(orders=ORDER, order_lines=line_of("PREPAID-H", 2, uom="Days"))
     line = row(result.invoice_lines, order="S1")

@@ -221,7 +221,8 @@ def line_figures(
       invoiced; else no. Quantities are compared after rounding both sides to 0.01.
     * remaining_hours (prepaid lines in a time unit of confirmed orders): ordered hours −
       delivered hours from the raw hours, rounded to 0.01; NaN for other lines.
-    * upsell_alert: confirmed prepaid service line with delivered > ordered × threshold/100.
+    * upsell_alert: confirmed prepaid service line with ordered ≥ 0 and delivered > ordered ×
+      threshold/100 (a negative line, such as a credited block, never alerts).
     Sorted by (order, line). Extra columns follow the contract ones.
     """
     frame = ctx.merge(counted, on=KEY, how="left")
@@ -272,7 +273,11 @@ def line_figures(
     frame["remaining_hours"] = remaining.where(frame["prepaid_time"]).astype("float64")
     threshold_c = _cents(frame["ordered"] * frame["upsell_threshold"] / 100.0)
     frame["upsell_alert"] = (
-        confirmed & prepaid & frame["service"].to_numpy(bool) & (delivered_c > threshold_c)
+        confirmed
+        & prepaid
+        & frame["service"].to_numpy(bool)
+        & ordered_c.ge(0)
+        & (delivered_c > threshold_c)
     ).to_numpy(bool)
 
     frame = frame.merge(tasks[[*KEY, "task"]], on=KEY, how="left")
