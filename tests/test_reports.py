@@ -10,18 +10,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from prepaid_recon.app import write_outputs
+from prepaid_recon.contract import outputs
+from prepaid_recon.contract.outputs import REPORT_FILES
 from prepaid_recon.domain import Period
 from prepaid_recon.errors import InternalError
 from prepaid_recon.findings import FINDING_COLUMNS
-from prepaid_recon.report.workbooks import (
-    COLUMNS,
-    REPORT_FILES,
-    build_reports,
-    exceptions_workbook,
-    invoice_totals,
-    top_customers,
-)
-from prepaid_recon.xlsx.writer import write_outputs
+from prepaid_recon.reconcile import Options
+from prepaid_recon.report.rollups import invoice_totals, top_customers
+from prepaid_recon.report.workbooks import _with_columns, build_reports, exceptions_workbook
+
+COLUMNS = {name: list(sheet.columns) for name, sheet in outputs.SHEETS.items()}
 
 T = pd.Timestamp
 NA = pd.NA
@@ -202,7 +201,7 @@ def fake_result() -> SimpleNamespace:
     )
 
 
-OPTIONS = SimpleNamespace(period=Period(2026, 10), invoice_date=None, invoice_grouping="order")
+OPTIONS = Options(period=Period(2026, 10))
 
 SHEETS = {
     "invoices.xlsx": ["invoices", "invoice_lines", "totals"],
@@ -405,14 +404,12 @@ def test_reports_are_byte_identical_run_after_run(tmp_path):
 
 
 def test_order_lines_show_the_controllers_extras_not_the_pipelines_flags():
-    from prepaid_recon.report.workbooks import EXTRA_COLUMNS, _with_columns
-
     frame = fake_result().order_lines.assign(
         state="sale", unit_price=100.0, prepaid_time=True, service=True, tax_rate=20.0
     )
     header = list(_with_columns(frame, "order_lines").columns)
     assert header[: len(COLUMNS["order_lines"])] == COLUMNS["order_lines"]
     extras = header[len(COLUMNS["order_lines"]) :]
-    assert extras == [c for c in EXTRA_COLUMNS["order_lines"] if c in frame.columns]
+    assert extras == [c for c in outputs.SHEETS["order_lines"].extras if c in frame.columns]
     assert {"state", "unit_price"} <= set(extras)
     assert not {"prepaid_time", "service", "tax_rate"} & set(extras)

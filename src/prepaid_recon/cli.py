@@ -1,9 +1,10 @@
-"""The command line: options -> read -> validate -> pipeline -> reports -> exit code.
+"""The command line: options in, messages and an exit code out; the run itself is ``app``.
 
-Exit codes (CONTRACT section 1): 0 done (warnings allowed); 1 the input has errors (only
-``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run.  A user mistake
-never shows a traceback: every :class:`~prepaid_recon.errors.ReconError` is turned into a
-message and its exit code here, in one place.
+Exit codes (docs/contract.md): 0 done (warnings allowed); 1 the input has errors (only
+``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run; 3 an internal
+check failed.  A user mistake never shows a traceback: every
+:class:`~prepaid_recon.errors.ReconError` is turned into a message and its exit code here, in
+one place.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -18,9 +20,7 @@ import pandas as pd
 
 from prepaid_recon import __version__
 from prepaid_recon.domain import Period, is_currency_code
-from prepaid_recon.errors import ReconError
-
-EXIT_OK, EXIT_INPUT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+from prepaid_recon.errors import EXIT_CANNOT_RUN, EXIT_INPUT_ERRORS, EXIT_OK, ReconError
 
 
 def _period(value: str | None) -> Period | None:
@@ -106,58 +106,12 @@ def validate(
     input_path: Path, period_text: str | None, out_dir: Path | None, currency: str, quiet: bool
 ) -> None:
     """Check INPUT as `run` would, and report every finding in one pass."""
-    from prepaid_recon.read.tables import read_inputs
-    from prepaid_recon.validate.checks import validate as check
+    from prepaid_recon.app import validate_only
 
-    period = _period(period_text)
-    currency = _currency(currency)
-    _refuse_out_in_input(input_path, out_dir)
-    read = read_inputs(input_path)
-    result = check(read, period, currency)
-    if out_dir is not None:
-        from prepaid_recon.report.workbooks import exceptions_workbook
-        from prepaid_recon.xlsx.writer import write_outputs
-
-        write_outputs(out_dir, exceptions_workbook(result.findings), {}, refuse=input_path)
-    if not quiet or result.errors:
-        _print_findings(result.findings)
-    sys.exit(EXIT_INPUT_ERRORS if result.errors else EXIT_OK)
-
-
-def _refuse_out_in_input(input_path: Path, out_dir: Path | None) -> None:
-    """Refuse a bad OUT before reading anything (the writer checks again when it writes)."""
-    if out_dir is not None and input_path.exists():
-        from prepaid_recon.xlsx.writer import check_destination
-
-        check_destination(out_dir, input_path)
-
-
-class Stages:
-    """Stage timing for --profile, and progress lines on stderr when it is a terminal."""
-
-    def __init__(self, *, profile: bool, progress: bool) -> None:
-        self.profile, self.progress = profile, progress
-        self.times: dict[str, float] = {}
-
-    def __call__(self, name: str):
-        import contextlib
-        import time
-
-        @contextlib.contextmanager
-        def stage():
-            if self.progress:
-                click.echo(f"{name}...", err=True)
-            start = time.perf_counter()
-            yield
-            self.times[name] = time.perf_counter() - start
-
-        return stage()
-
-    def report(self) -> None:
-        if self.profile:
-            total = sum(self.times.values())
-            parts = " ".join(f"{k}={v:.2f}s" for k, v in self.times.items())
-            click.echo(f"profile: {parts} total={total:.2f}s", err=True)
+    validated = validate_only(input_path, _period(period_text), _currency(currency), out_dir)
+    if not quiet or validated.errors:
+        _print_findings(validated.findings)
+    sys.exit(EXIT_INPUT_ERRORS if validated.errors else EXIT_OK)
 
 
 @cli.command()
@@ -190,70 +144,26 @@ def run(
     profile: bool,
 ) -> None:
     """Reconcile INPUT for the month --period and write the reports."""
-    from prepaid_recon import reconcile as pipeline
-    from prepaid_recon.read.tables import read_inputs
-    from prepaid_recon.report.manifest import RunSummary
-    from prepaid_recon.report.workbooks import (
-        OUTPUT_FILES,
-        RUN_JSON,
-        build_reports,
-        exceptions_workbook,
-    )
-    from prepaid_recon.validate.checks import validate as check
-    from prepaid_recon.xlsx.writer import write_outputs
+    from prepaid_recon.app import Options, Stages, run_month
 
     period = _period(period_text)
-    assert period is not None
-    currency = _currency(currency)
-    invoice_date = _date(invoice_date_text)
+    assert period is not None  # --period is required
+    options = Options(period, _currency(currency), invoice_grouping, _date(invoice_date_text))
     out_dir = out_dir if out_dir is not None else Path("out") / str(period)
-    _refuse_out_in_input(input_path, out_dir)
-    stages = Stages(profile=profile, progress=sys.stderr.isatty() and not quiet)
-    options = pipeline.Options(period, currency, invoice_grouping, invoice_date)
-    with stages("read"):
-        read = read_inputs(input_path)
-        hashes = read.hashes()
-    with stages("validate"):
-        validated = check(read, period, currency)
-    summary = RunSummary(
-        period=period,
-        options={
-            "currency": currency,
-            "invoice_grouping": invoice_grouping,
-            "invoice_date": (invoice_date or period.cutoff).isoformat(),
-        },
-        input_files=hashes,
-        row_counts=validated.row_counts,
-        errors=validated.errors,
-        warnings=validated.warnings,
-        out_dir=str(out_dir),
-    )
-    if validated.inputs is None:
-        workbooks = exceptions_workbook(validated.findings)
-    else:
-        with stages("rules"):
-            result = pipeline.run(validated.inputs, options)
-        summary.add_result(result)
-        workbooks = build_reports(result, options) | exceptions_workbook(validated.findings)
-    with stages("write"):
-        summary.files_written = sorted([*workbooks, RUN_JSON])
-        write_outputs(
-            out_dir,
-            workbooks,
-            {RUN_JSON: summary.manifest_bytes()},
-            refuse=input_path,
-            stale=OUTPUT_FILES,
-        )
-    stages.report()
-    if validated.inputs is None:
-        _print_findings(validated.findings)
-        sys.exit(EXIT_INPUT_ERRORS)
+    progress = sys.stderr.isatty() and not quiet
+    stages = Stages(partial(click.echo, err=True) if progress else None)
+    outcome = run_month(input_path, out_dir, options, stages)
+    if profile:
+        click.echo(stages.profile(), err=True)
+    if outcome.exit_code != EXIT_OK:
+        _print_findings(outcome.findings)
+        sys.exit(outcome.exit_code)
     if as_json:
-        click.echo(json.dumps(summary.manifest(), indent=2))
+        click.echo(json.dumps(outcome.summary.manifest(), indent=2))
     elif not quiet:
-        if validated.warnings:
-            _print_findings(validated.findings, limit=10)
-        click.echo(summary.text())
+        if outcome.summary.warnings:
+            _print_findings(outcome.findings, limit=10)
+        click.echo(outcome.summary.text())
 
 
 @cli.command()

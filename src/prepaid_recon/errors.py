@@ -6,11 +6,20 @@ run at all; each carries the exit code the CLI turns it into.
 
 from __future__ import annotations
 
+EXIT_OK = 0
+"""Done; warnings allowed."""
+EXIT_INPUT_ERRORS = 1
+"""The input has errors: only ``exceptions.xlsx`` and ``run.json`` are written."""
+EXIT_CANNOT_RUN = 2
+"""The command could not run: usage error, INPUT missing, OUT refused or not writable."""
+EXIT_INTERNAL = 3
+"""An internal check failed (a bug): nothing is written."""
+
 
 class ReconError(Exception):
     """The command could not run (usage error, missing INPUT, OUT not writable): exit code 2."""
 
-    exit_code: int = 2
+    exit_code: int = EXIT_CANNOT_RUN
 
 
 class UsageError(ReconError):
@@ -24,4 +33,4 @@ class OutputError(ReconError):
 class InternalError(ReconError):
     """A broken internal invariant (a bug): the run stops before anything is written."""
 
-    exit_code = 3
+    exit_code = EXIT_INTERNAL

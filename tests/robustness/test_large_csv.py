@@ -18,7 +18,7 @@ import openpyxl
 from hostile_files import invoke
 
 from builders import write_csv, write_inputs
-from prepaid_recon.xlsx import writer
+from prepaid_recon import app
 
 ROWS, LIMIT = 25, 10
 
@@ -38,9 +38,7 @@ def test_timesheets_past_the_sheet_limit_continue_on_numbered_sheets(tmp_path, i
     ]
     folder = write_inputs(tmp_path / "in", inputs, csv_sheets=("timesheets",))
     assert (folder / "timesheets.csv").exists() and not (folder / "timesheets.xlsx").exists()
-    monkeypatch.setattr(
-        writer, "write_outputs", functools.partial(writer.write_outputs, max_rows=LIMIT)
-    )
+    monkeypatch.setattr(app, "write_outputs", functools.partial(app.write_outputs, max_rows=LIMIT))
     out = tmp_path / "out"
     result = invoke("run", folder, "--period", "2026-10", "--out", out, "-q")
     assert result.exit_code == 0, result.output

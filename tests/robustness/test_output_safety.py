@@ -3,7 +3,7 @@ INPUT is refused, and a run that cannot write (no permission, disk full) exits 2
 message, leaving no partial report and no temporary folder.
 
 Tests run as root in CI, where ``chmod`` does not stop writes, so the failures are simulated
-inside ``write_outputs`` (an ``OSError`` raised by the call that would fail).  Each test is
+inside publishing (an ``OSError`` raised by the call that would fail).  Each test is
 in-process on the small clean input (under 2 s).  Already covered, not repeated:
 ``tests/io/test_writer.py`` (a failure mid-write leaves no OUT / the previous OUT intact, OUT
 that cannot be created, a report that would overwrite the INPUT workbook) and the CLI's
@@ -20,7 +20,7 @@ import pytest
 from hostile_files import assert_clean_failure, invoke
 
 from builders import write_inputs
-from prepaid_recon.xlsx import writer
+from prepaid_recon import app, publish
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -68,8 +68,10 @@ def test_out_spelled_as_another_path_to_input_is_refused(work, spelling, monkeyp
 
 
 def _fail_on(monkeypatch, target: str, error: OSError, after: int = 0) -> None:
-    """Make ``writer.<target>`` raise ``error`` from its ``after + 1``-th call on."""
-    original = getattr(writer, target)
+    """Make ``<target>`` (a workbook write, or a step of publishing) raise ``error`` from its
+    ``after + 1``-th call on."""
+    module = app if target == "write_workbook" else publish
+    original = getattr(module, target)
     calls = {"n": 0}
 
     def failing(*args, **kwargs):
@@ -78,7 +80,7 @@ def _fail_on(monkeypatch, target: str, error: OSError, after: int = 0) -> None:
             raise error
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(writer, target, failing)
+    monkeypatch.setattr(module, target, failing)
 
 
 def _no_temp_folder(parent: Path) -> None:
@@ -122,7 +124,7 @@ def test_permission_denied_moving_reports_into_out_keeps_last_run(work, monkeypa
     assert run(work).exit_code == 0
     before = tree(work / "reports")
     denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-    monkeypatch.setattr(writer.os, "replace", lambda *a, **k: (_ for _ in ()).throw(denied))
+    monkeypatch.setattr(publish.os, "replace", lambda *a, **k: (_ for _ in ()).throw(denied))
     result = run(work)
     assert_clean_failure(result.output, result.exit_code, 2, "Permission denied")
     assert tree(work / "reports") == before

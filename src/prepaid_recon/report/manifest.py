@@ -1,4 +1,4 @@
-"""The run summary and the run manifest (``run.json``): computed once, rendered as text or JSON.
+"""The run summary and the run manifest (``run.json``): built once, rendered as text or JSON.
 
 The manifest is an audit record: tool version, period and cut-off, options, SHA-256 of every
 input file, row counts per input sheet, control totals, findings counts and the files written.
@@ -8,40 +8,72 @@ It holds no timestamp of the run itself, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from prepaid_recon import __version__
-from prepaid_recon.domain import Period, minor_units, money_step, round_half_away
+from prepaid_recon.domain import Period, minor_units, round_half_away
+from prepaid_recon.reconcile import Options, Result
+from prepaid_recon.report.rollups import invoice_totals
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     """What a finance user wants to see at the end of a run, and what run.json records."""
 
     period: Period
-    options: dict[str, Any]
+    options: dict[str, str]
     input_files: dict[str, str]
     row_counts: dict[str, int]
     errors: int
     warnings: int
+    files_written: list[str]
+    out_dir: str = ""
     control_totals: list[dict[str, Any]] = field(default_factory=list)
     orders: int = 0
     order_lines: int = 0
-    invoices: list[dict[str, Any]] = field(default_factory=list)
     upsell_lines: int = 0
-    files_written: list[str] = field(default_factory=list)
-    out_dir: str = ""
+    drafts: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_result(self, result: Any) -> None:
-        """Take the figures of a reconciled run (a ``pipeline.Result``) into the summary."""
-        self.control_totals = control_totals_records(result.control_totals)
-        self.orders = len(result.orders)
-        self.order_lines = len(result.order_lines)
-        self.upsell_lines = int(result.order_lines["upsell_alert"].sum())
-        self.invoices = draft_records(result.invoices)
+    @classmethod
+    def of_run(
+        cls,
+        options: Options,
+        *,
+        input_files: Mapping[str, str],
+        row_counts: Mapping[str, int],
+        errors: int,
+        warnings: int,
+        result: Result | None,
+        files_written: Sequence[str],
+        out_dir: str = "",
+    ) -> RunSummary:
+        """The summary of one run; ``result`` is None when the input had errors."""
+        figures: dict[str, Any] = {}
+        if result is not None:
+            figures = {
+                "control_totals": control_totals_records(result),
+                "orders": len(result.orders),
+                "order_lines": len(result.order_lines),
+                "upsell_lines": int(result.order_lines["upsell_alert"].sum()),
+                "drafts": draft_records(result),
+            }
+        return cls(
+            period=options.period,
+            options={
+                "currency": options.currency,
+                "invoice_grouping": options.invoice_grouping,
+                "invoice_date": options.effective_invoice_date.isoformat(),
+            },
+            input_files=dict(input_files),
+            row_counts=dict(row_counts),
+            errors=errors,
+            warnings=warnings,
+            files_written=sorted(files_written),
+            out_dir=out_dir,
+            **figures,
+        )
 
     def manifest(self) -> dict[str, Any]:
         """The run.json document (no run timestamps: it is reproducible byte for byte)."""
@@ -58,12 +90,13 @@ class RunSummary:
                 "orders": self.orders,
                 "order_lines": self.order_lines,
                 "upsell_lines": self.upsell_lines,
-                "drafts": self.invoices,
+                "drafts": self.drafts,
             },
             "files_written": self.files_written,
         }
 
     def manifest_bytes(self) -> bytes:
+        """run.json as written: the manifest as indented JSON, keys in a fixed order."""
         return (json.dumps(self.manifest(), indent=2, sort_keys=False) + "\n").encode()
 
     def text(self) -> str:
@@ -72,8 +105,8 @@ class RunSummary:
             f"Period {self.period} (cut-off {self.period.cutoff}): "
             f"{self.orders} orders, {self.order_lines} order lines.",
         ]
-        if self.invoices:
-            for doc in self.invoices:
+        if self.drafts:
+            for doc in self.drafts:
                 decimals = minor_units(doc["currency"])
                 lines.append(
                     f"Drafted {doc['count']} {doc['kind'].replace('_', ' ')}(s) in "
@@ -91,32 +124,27 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def control_totals_records(control_totals: pd.DataFrame) -> list[dict[str, Any]]:
-    """The control totals as plain records (status, rows, hours rounded to the hundredth)."""
+def control_totals_records(result: Result) -> list[dict[str, Any]]:
+    """The control totals as plain records (status, rows, hours to the hundredth)."""
     return [
-        {"status": str(r.status), "rows": int(r.rows), "hours": round_hours(r.hours)}
-        for r in control_totals.itertuples(index=False)
+        {"status": str(r.status), "rows": int(r.rows), "hours": round_half_away(float(r.hours))}
+        for r in result.control_totals.itertuples(index=False)
     ]
 
 
-def round_hours(value: float) -> float:
-    return float(round_half_away(float(value), 0.01))
-
-
-def draft_records(invoices: pd.DataFrame) -> list[dict[str, Any]]:
-    """Drafts of this run per kind and currency: count, untaxed and total amounts."""
-    if invoices.empty:
-        return []
-    grouped = invoices.groupby(["kind", "currency"], sort=True).agg(
-        count=("invoice", "size"), untaxed=("untaxed", "sum"), total=("total", "sum")
-    )
+def draft_records(result: Result) -> list[dict[str, Any]]:
+    """This run's drafts per kind and currency: count, untaxed and total amounts (the
+    invoice totals of the ``totals`` sheet, without their ``net`` rows)."""
+    totals = invoice_totals(result.invoices, result.invoice_lines)
+    drafted = totals[totals["kind"].ne("net") & totals["documents"].gt(0)]
+    drafted = drafted.sort_values(["kind", "currency"], kind="stable")
     return [
         {
-            "kind": kind,
-            "currency": currency,
-            "count": int(row["count"]),
-            "untaxed": float(round_half_away(float(row["untaxed"]), money_step(currency))),
-            "total": float(round_half_away(float(row["total"]), money_step(currency))),
+            "kind": str(row.kind),
+            "currency": str(row.currency),
+            "count": int(row.documents),
+            "untaxed": float(row.untaxed),
+            "total": float(row.total),
         }
-        for (kind, currency), row in grouped.iterrows()
+        for row in drafted.itertuples(index=False)
     ]

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from prepaid_recon.contract import outputs
 from prepaid_recon.domain import round_half_away
 
-BALANCE_COLUMNS = [
-    "customer",
-    "order",
-    "line",
-    "opening_hours",
-    "purchased_hours",
-    "consumed_hours",
-    "closing_hours",
-]
+BALANCE_COLUMNS = outputs.columns("prepaid_balances")
 FIGURES = ["opening_hours", "purchased_hours", "consumed_hours", "closing_hours"]
 
 

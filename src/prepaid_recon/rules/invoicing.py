@@ -7,35 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from prepaid_recon.contract import outputs
 from prepaid_recon.domain import round_money
 from prepaid_recon.rules.lines import KEY, line_subtotal
 
-INVOICE_COLUMNS = [
-    "invoice",
-    "kind",
-    "state",
-    "customer",
-    "invoice_date",
-    "currency",
-    "untaxed",
-    "tax",
-    "total",
-]
-INVOICE_LINE_COLUMNS = [
-    "invoice",
-    "order",
-    "line",
-    "product",
-    "description",
-    "quantity",
-    "uom",
-    "unit_price",
-    "discount",
-    "subtotal",
-    "tax",
-    "total",
-    "currency",
-]
+INVOICE_COLUMNS = outputs.columns("invoices")
+INVOICE_LINE_COLUMNS = [*outputs.columns("invoice_lines"), "currency"]
 GROUP_BY_ORDER = "order"
 GROUP_BY_CUSTOMER = "customer"
 

@@ -10,38 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from prepaid_recon.contract import outputs
 from prepaid_recon.domain import UomTable, round_by_unit, round_half_away, round_money
 
 CONFIRMED_STATES = ("sale", "done")
 KEY = ["order", "line"]
 
-ORDER_LINE_COLUMNS = [
-    "order",
-    "line",
-    "customer",
-    "product",
-    "invoicing_policy",
-    "uom",
-    "ordered",
-    "delivered",
-    "delivered_in_period",
-    "invoiced",
-    "to_invoice",
-    "remaining_hours",
-    "invoice_status",
-    "upsell_alert",
-    "task",
-]
-ORDER_COLUMNS = [
-    "order",
-    "customer",
-    "state",
-    "currency",
-    "invoice_status",
-    "untaxed_ordered",
-    "untaxed_invoiced",
-    "untaxed_to_invoice",
-]
+ORDER_LINE_COLUMNS = outputs.columns("order_lines")
+ORDER_COLUMNS = outputs.columns("orders")
 
 
 def hours_in_unit(hours: pd.Series, units: pd.Series, uoms: UomTable) -> pd.Series:

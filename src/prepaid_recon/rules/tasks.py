@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from prepaid_recon.contract import outputs
 from prepaid_recon.domain import UomTable, round_half_away
 from prepaid_recon.rules.lines import KEY, order_line_context
 
-TASK_COLUMNS = ["task", "project", "order", "line", "customer", "allocated_hours"]
-PROJECT_COLUMNS = ["project", "order", "allocated_hours"]
+TASK_COLUMNS = outputs.columns("tasks")
+PROJECT_COLUMNS = outputs.columns("projects")
 GLOBAL = "task_global_project"
 IN_PROJECT = "task_in_project"
 PROJECT_ONLY = "project_only"
@@ -41,7 +42,15 @@ def build_tasks(
     uoms: UomTable,
     cutoff: pd.Timestamp,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tasks and projects that confirming the orders creates, from the input tables (see
+    :func:`tasks_from_context`)."""
+    return tasks_from_context(order_line_context(orders, order_lines, products, uoms, cutoff), uoms)
+
+
+def tasks_from_context(ctx: pd.DataFrame, uoms: UomTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tasks and projects that confirming the orders creates; returns ``(tasks, projects)``.
+
+    ``ctx`` is ``lines.order_line_context`` of the run.
 
     Each line of a confirmed order (``sale``/``done``, dated on or before the cut-off) with a
     service product and a quantity above 0 creates, by the product's ``service_tracking``:
@@ -59,7 +68,6 @@ def build_tasks(
     tasks in this run. A global project serves many orders, so its ``order`` is empty (NA).
     ``tasks`` is sorted by (order, line); ``projects`` by (project, order).
     """
-    ctx = order_line_context(orders, order_lines, products, uoms, cutoff)
     tracking = ctx["service_tracking"].fillna("no")
     keep = (
         ctx["confirmed"]

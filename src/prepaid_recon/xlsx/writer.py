@@ -1,4 +1,4 @@
-"""Formatted, deterministic, formula-safe xlsx output, written atomically into OUT.
+"""Formatted, deterministic, formula-safe xlsx workbooks, one sheet spec at a time.
 
 The writer only formats: every figure it writes was computed by ``reports.py`` (compute once,
 render many).  What it guarantees for every sheet (CONTRACT section 3):
@@ -17,9 +17,6 @@ render many).  What it guarantees for every sheet (CONTRACT section 3):
 * the same frames give byte-identical files: the creation time is pinned and xlsxwriter already
   stamps every zip member with 1980-01-01;
 * big sheets stream in xlsxwriter's ``constant_memory`` mode (one row in memory at a time).
-
-:func:`write_outputs` writes a whole run into a temporary folder beside OUT and moves the files
-into OUT only when every one is complete; a failure leaves OUT as it was and no temporary folder.
 """
 
 from __future__ import annotations
@@ -27,11 +24,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import os
 import re
-import secrets
-import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +37,6 @@ from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
 from prepaid_recon.domain import minor_units
-from prepaid_recon.errors import OutputError
 
 __all__ = [
     "EXCEL_MAX_DATA_ROWS",
@@ -51,11 +44,9 @@ __all__ = [
     "KINDS",
     "ChartSpec",
     "Highlight",
-    "OutputError",
     "SheetSpec",
     "chunk_bounds",
     "sheet_names",
-    "write_outputs",
     "write_workbook",
 ]
 
@@ -646,105 +637,3 @@ def write_workbook(
         raise
     workbook.close()
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# A whole run's output folder, atomically
-# --------------------------------------------------------------------------------------------
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    return os.path.normcase(str(a)) == os.path.normcase(str(b))
-
-
-def check_destination(
-    out_dir: Path | str, refuse: Path | str | None, names: Iterable[str] = ()
-) -> None:
-    """Refuse, with :class:`OutputError`, an OUT that is the INPUT folder, a report that would
-    land on the INPUT file, or an OUT that is a file. The CLI calls it before reading the input;
-    :func:`write_outputs` calls it again before writing."""
-    out_dir = Path(out_dir).expanduser().resolve()
-    refuse = Path(refuse).expanduser() if refuse is not None else None
-    if refuse is not None:
-        refused = refuse.resolve()
-        if _same_path(out_dir, refused):
-            raise OutputError(f"--out {out_dir} is the INPUT folder: choose another folder")
-        for name in names:
-            if _same_path(out_dir / name, refused):
-                raise OutputError(f"writing {name} into {out_dir} would overwrite the INPUT file")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"--out {out_dir} is a file, not a folder")
-
-
-def _make_temp_dir(out: Path) -> Path:
-    """A new hidden folder beside ``out``, created with the user's umask (``mkdtemp`` would make
-    it private, and it becomes ``out`` itself when renamed)."""
-    for _ in range(100):
-        candidate = out.parent / f".{out.name}.tmp-{secrets.token_hex(6)}"
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"no free temporary folder name beside {out}")
-
-
-def write_outputs(
-    out_dir: Path | str,
-    workbooks: dict[str, Sequence[SheetSpec]],
-    extra_files: dict[str, bytes] | None = None,
-    *,
-    refuse: Path | str | None = None,
-    stale: Iterable[str] = (),
-    created: dt.datetime = FIXED_CREATED,
-    max_rows: int = EXCEL_MAX_DATA_ROWS,
-) -> list[str]:
-    """Write every workbook and extra file of a run into ``out_dir``, all or nothing.
-
-    Everything is first written into a temporary folder beside ``out_dir`` (same file system,
-    so moves are renames).  Only when every file is complete are they moved into place: a new
-    ``out_dir`` is the temporary folder renamed; an existing one gets each file replaced
-    atomically (workbooks first, extra files such as ``run.json`` last), then the names listed
-    in ``stale`` that this run did not write are removed, so an error run does not leave last
-    run's reports beside its ``exceptions.xlsx``.  Nothing else in an existing ``out_dir`` is
-    touched.  If anything fails before the move, ``out_dir`` is left exactly as it was and the
-    temporary folder is removed.
-
-    ``refuse`` is the INPUT path: an ``out_dir`` equal to it, or a file that would land on it,
-    is refused with :class:`OutputError` (exit code 2), as is an ``out_dir`` that cannot be
-    written.  Returns the names of the files written, sorted.
-    """
-    extra_files = dict(extra_files or {})
-    out = Path(out_dir).expanduser().resolve()
-    names = [*workbooks, *extra_files]
-    if len(set(names)) != len(names):
-        raise ValueError(f"duplicate output file names: {names}")
-    for name in names:
-        if Path(name).name != name or name in {"", ".", ".."}:
-            raise ValueError(f"output file names are plain names, got {name!r}")
-    check_destination(out, refuse, names)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _make_temp_dir(out)
-    except OSError as exc:
-        raise OutputError(f"cannot write into {out.parent}: {exc.strerror or exc}") from exc
-    try:
-        for name, sheets in workbooks.items():
-            write_workbook(tmp / name, sheets, created=created, max_rows=max_rows, tmpdir=tmp)
-        for name, data in extra_files.items():
-            (tmp / name).write_bytes(data)
-        if not out.exists():
-            tmp.rename(out)
-        else:
-            for name in names:
-                os.replace(tmp / name, out / name)
-            for name in sorted(set(stale) - set(names)):
-                target = out / name
-                if target.is_file():
-                    target.unlink()
-    except OSError as exc:
-        raise OutputError(f"cannot write the reports into {out}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return sorted(names)

@@ -1,0 +1,160 @@
+"""One month-end run as a sequence: read -> validate -> reconcile -> report -> publish.
+
+This is the whole program without its command line: :func:`run_month` and
+:func:`validate_only` take checked options and paths, and return what happened (the exit code,
+the findings, the summary); ``cli.py`` only parses options and prints.  Nothing here prints.
+
+Exit codes (docs/contract.md): 0 done (warnings allowed); 1 the input has errors (only
+``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run; 3 an internal
+check failed.  Codes 2 and 3 travel as :class:`~prepaid_recon.errors.ReconError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from prepaid_recon import reconcile
+from prepaid_recon.contract.outputs import OUTPUT_FILES, RUN_JSON
+from prepaid_recon.domain import Period
+from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK
+from prepaid_recon.publish import check_destination, publish
+from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.reconcile import Options
+from prepaid_recon.report.manifest import RunSummary
+from prepaid_recon.report.workbooks import build_reports, exceptions_workbook
+from prepaid_recon.validate.checks import Validated, validate
+from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_workbook
+
+__all__ = ["Options", "RunOutcome", "Stages", "run_month", "validate_only", "write_outputs"]
+
+
+class Stages:
+    """Times each stage of a run (for ``--profile``) and announces it (progress on a terminal)."""
+
+    def __init__(self, announce: Callable[[str], None] | None = None) -> None:
+        self.announce = announce
+        self.times: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.announce is not None:
+            self.announce(f"{name}...")
+        start = time.perf_counter()
+        yield
+        self.times[name] = time.perf_counter() - start
+
+    def profile(self) -> str:
+        """``read=0.52s validate=...`` and the total, in the order the stages ran."""
+        parts = " ".join(f"{k}={v:.2f}s" for k, v in self.times.items())
+        return f"profile: {parts} total={sum(self.times.values()):.2f}s"
+
+
+@dataclass
+class RunOutcome:
+    """What a run did: its exit code, the findings (every one), and the summary it wrote."""
+
+    exit_code: int
+    findings: pd.DataFrame
+    summary: RunSummary
+    stages: Stages = field(default_factory=Stages)
+
+
+def write_outputs(
+    out_dir: Path | str,
+    workbooks: Mapping[str, Sequence[SheetSpec]],
+    extra_files: Mapping[str, bytes] | None = None,
+    *,
+    refuse: Path | str | None = None,
+    stale: Sequence[str] = (),
+    max_rows: int = EXCEL_MAX_DATA_ROWS,
+) -> list[str]:
+    """Publish the workbooks (laid out by the reports) and plain files (``run.json``) into OUT
+    as one set: all of them or none (see :func:`prepaid_recon.publish.publish`)."""
+    names = [*workbooks, *(extra_files or {})]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate output file names: {names}")
+    files: dict[str, Callable[[Path], None]] = {
+        name: partial(_write_book, sheets=sheets, max_rows=max_rows)
+        for name, sheets in workbooks.items()
+    }
+    for name, data in (extra_files or {}).items():
+        files[name] = partial(Path.write_bytes, data=data)
+    return publish(out_dir, files, refuse=refuse, stale=stale)
+
+
+def _write_book(path: Path, *, sheets: Sequence[SheetSpec], max_rows: int) -> None:
+    write_workbook(path, sheets, max_rows=max_rows, tmpdir=path.parent)
+
+
+def _refuse_out_in_input(input_path: Path, out_dir: Path) -> None:
+    """Refuse a bad OUT before reading anything (publishing checks again when it writes); a
+    missing INPUT is left to the reader, which says so."""
+    if input_path.exists():
+        check_destination(out_dir, input_path)
+
+
+def run_month(
+    input_path: Path,
+    out_dir: Path,
+    options: Options,
+    stages: Stages | None = None,
+) -> RunOutcome:
+    """Reconcile INPUT for ``options.period`` and publish every report into ``out_dir``.
+
+    With input errors only ``exceptions.xlsx`` and ``run.json`` are written (exit 1), and any
+    report of an earlier run in ``out_dir`` is removed, so no stale figures sit beside them.
+    """
+    stages = stages if stages is not None else Stages()
+    _refuse_out_in_input(input_path, out_dir)
+    with stages("read"):
+        read = read_inputs(input_path)
+        hashes = read.hashes()
+    with stages("validate"):
+        validated = validate(read, options.period, options.currency)
+    result = None
+    if validated.inputs is None:
+        workbooks = exceptions_workbook(validated.findings)
+    else:
+        with stages("rules"):
+            result = reconcile.run(validated.inputs, options)
+        workbooks = build_reports(result, options, validated.findings)
+    summary = RunSummary.of_run(
+        options,
+        input_files=hashes,
+        row_counts=validated.row_counts,
+        errors=validated.errors,
+        warnings=validated.warnings,
+        result=result,
+        files_written=[*workbooks, RUN_JSON],
+        out_dir=str(out_dir),
+    )
+    with stages("write"):
+        write_outputs(
+            out_dir,
+            workbooks,
+            {RUN_JSON: summary.manifest_bytes()},
+            refuse=input_path,
+            stale=OUTPUT_FILES,
+        )
+    code = EXIT_OK if result is not None else EXIT_INPUT_ERRORS
+    return RunOutcome(code, validated.findings, summary, stages)
+
+
+def validate_only(
+    input_path: Path, period: Period | None, currency: str, out_dir: Path | None = None
+) -> Validated:
+    """Check INPUT as a run would (without ``period``, the cut-off checks are skipped), and
+    write ``exceptions.xlsx`` into ``out_dir`` when one is given."""
+    if out_dir is not None:
+        _refuse_out_in_input(input_path, out_dir)
+    validated = validate(read_inputs(input_path), period, currency)
+    if out_dir is not None:
+        write_outputs(out_dir, exceptions_workbook(validated.findings), refuse=input_path)
+    return validated

@@ -1,0 +1,158 @@
+"""The output contract, written once: every file a run writes, its sheets, their columns.
+
+The rules build their tables with these column lists, the reports lay the workbooks out from
+them, the writer formats each column by its :data:`KINDS` entry, and ``docs/contract.md`` is
+checked against them by a test.  A column name means one thing in every sheet, so its kind
+(how it is formatted) is declared once per name, not per sheet.
+
+Kinds: ``text``; ``int`` (counts, line numbers, Excel rows); ``hours`` and ``qty`` (hours and
+quantities, two decimals); ``money`` (in the row's currency decimals); ``percent`` (0..100);
+``date``; ``bool`` (Excel booleans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prepaid_recon.findings import FINDING_COLUMNS
+
+INVOICES = "invoices.xlsx"
+DELIVERED_VS_ORDERED = "delivered_vs_ordered.xlsx"
+HOURS_BY_TICKET = "hours_by_ticket.xlsx"
+TASKS = "tasks.xlsx"
+EXCEPTIONS = "exceptions.xlsx"
+RUN_JSON = "run.json"
+
+REPORT_FILES: tuple[str, ...] = (INVOICES, DELIVERED_VS_ORDERED, HOURS_BY_TICKET, TASKS)
+"""The workbooks of a successful run besides ``exceptions.xlsx`` (written on every run)."""
+
+OUTPUT_FILES: tuple[str, ...] = (*REPORT_FILES, EXCEPTIONS, RUN_JSON)
+"""Every file a run may write into OUT (and so may remove there when a run does not write it)."""
+
+
+@dataclass(frozen=True)
+class OutputSheet:
+    """One output sheet: its workbook, the columns the contract promises (in order, first) and
+    the extra columns a controller reads after them."""
+
+    name: str
+    file: str
+    columns: tuple[str, ...]
+    extras: tuple[str, ...] = ()
+
+
+def _sheet(file: str, name: str, columns: str, extras: str = "") -> OutputSheet:
+    return OutputSheet(name, file, tuple(columns.split()), tuple(extras.split()))
+
+
+SHEETS: dict[str, OutputSheet] = {
+    s.name: s
+    for s in (
+        _sheet(
+            INVOICES,
+            "invoices",
+            "invoice kind state customer invoice_date currency untaxed tax total",
+        ),
+        _sheet(
+            INVOICES,
+            "invoice_lines",
+            "invoice order line product description quantity uom unit_price discount subtotal "
+            "tax total",
+            extras="currency",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "order_lines",
+            "order line customer product invoicing_policy uom ordered delivered "
+            "delivered_in_period invoiced to_invoice remaining_hours invoice_status upsell_alert "
+            "task",
+            extras="state order_date description currency unit_price discount untaxed_ordered "
+            "untaxed_invoiced untaxed_to_invoice ordered_hours delivered_hours",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "orders",
+            "order customer state currency invoice_status untaxed_ordered untaxed_invoiced "
+            "untaxed_to_invoice",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "prepaid_balances",
+            "customer order line opening_hours purchased_hours consumed_hours closing_hours",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "customers",
+            "customer opening_hours purchased_hours consumed_hours closing_hours",
+        ),
+        _sheet(
+            HOURS_BY_TICKET,
+            "tickets",
+            "ticket team customer subject order line task link hours billable_hours "
+            "non_billable_hours hours_in_period timesheets first_date last_date",
+        ),
+        _sheet(
+            HOURS_BY_TICKET,
+            "timesheets",
+            "timesheet source_row date employee ticket task description order line hours "
+            "quantity status reason invoice",
+        ),
+        _sheet(
+            HOURS_BY_TICKET,
+            "employees",
+            "employee hours billable_hours non_billable_hours",
+        ),
+        _sheet(HOURS_BY_TICKET, "control_totals", "status rows hours"),
+        _sheet(TASKS, "tasks", "task project order line customer allocated_hours"),
+        _sheet(TASKS, "projects", "project order allocated_hours"),
+        _sheet(EXCEPTIONS, "exceptions", " ".join(FINDING_COLUMNS)),
+    )
+}
+"""The contract's sheets, by sheet name, in the order of the contract."""
+
+ROLLUPS: dict[str, OutputSheet] = {
+    s.name: s
+    for s in (
+        _sheet(INVOICES, "totals", "currency kind documents lines untaxed tax total"),
+        _sheet(DELIVERED_VS_ORDERED, "summary", "section figure unit value"),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "top_customers",
+            "customer ordered_hours delivered_hours remaining_hours",
+        ),
+    )
+}
+"""Sheets the reports add for a reader (roll-ups of the contract's tables, never re-read)."""
+
+
+def columns(sheet: str) -> list[str]:
+    """The contract's columns of an output sheet (or roll-up), in order."""
+    spec = SHEETS.get(sheet) or ROLLUPS[sheet]
+    return list(spec.columns)
+
+
+def _kinds(kind: str, names: str) -> dict[str, str]:
+    return dict.fromkeys(names.split(), kind)
+
+
+KINDS: dict[str, str] = {
+    **_kinds("int", "line source_row row rows timesheets documents lines"),
+    **_kinds(
+        "hours",
+        "hours billable_hours non_billable_hours hours_in_period remaining_hours opening_hours "
+        "purchased_hours consumed_hours closing_hours allocated_hours ordered_hours "
+        "delivered_hours",
+    ),
+    **_kinds("qty", "quantity ordered delivered delivered_in_period invoiced to_invoice"),
+    **_kinds(
+        "money",
+        "unit_price subtotal tax total untaxed untaxed_ordered untaxed_invoiced "
+        "untaxed_to_invoice price_subtotal",
+    ),
+    **_kinds("percent", "discount tax_rate upsell_threshold"),
+    **_kinds("date", "invoice_date order_date date first_date last_date created"),
+    **_kinds("bool", "upsell_alert billable"),
+    **_kinds("text", "value invoice order customer currency description subject"),
+}
+"""How each output column is formatted, by column name (a column not listed takes its kind
+from its values: numbers as numbers, everything else as text)."""

@@ -1,0 +1,218 @@
+"""Roll-ups a controller reads first, each a plain sum of the run's own tables.
+
+* :func:`invoice_totals`: per currency, the drafted invoices, the credit notes and the ``net``
+  amount to invoice (the ``totals`` sheet of ``invoices.xlsx``, and the drafts in ``run.json``);
+* :func:`top_customers`: ordered vs delivered prepaid hours of the largest customers (the data
+  of the summary chart);
+* :func:`summary_table`: the ``summary`` sheet of ``delivered_vs_ordered.xlsx``.
+
+Sums of hours and quantities are rounded once, to the hundredth; money to the currency's minor
+unit (docs/rules.md section 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from prepaid_recon.contract import outputs
+from prepaid_recon.domain import round_half_away, round_money
+from prepaid_recon.reconcile import Options, Result
+
+TOP_CUSTOMERS = 15
+"""Customers shown in the summary chart: enough to see the big accounts, few enough to read."""
+
+
+def invoice_totals(invoices: pd.DataFrame, invoice_lines: pd.DataFrame) -> pd.DataFrame:
+    """Per currency: drafted invoices, credit notes, and the ``net`` amount to invoice.
+
+    Credit notes are written positive with ``kind`` carrying the sign (RULES section 5), so
+    ``net`` = invoices - credit notes.  Sorted by currency, then invoice, credit_note, net.
+    """
+    rows: list[dict[str, Any]] = []
+    lines_per_invoice = invoice_lines.groupby("invoice", sort=True).size()
+    for currency, docs in invoices.groupby("currency", sort=True):
+        net = {"untaxed": 0.0, "tax": 0.0, "total": 0.0, "documents": 0, "lines": 0}
+        for kind, sign in (("invoice", 1.0), ("credit_note", -1.0)):
+            part = docs[docs["kind"] == kind]
+            row = {
+                "currency": currency,
+                "kind": kind,
+                "documents": len(part),
+                "lines": int(lines_per_invoice.reindex(part["invoice"]).fillna(0).sum()),
+                "untaxed": float(part["untaxed"].sum()),
+                "tax": float(part["tax"].sum()),
+                "total": float(part["total"].sum()),
+            }
+            rows.append(row)
+            for key in ("untaxed", "tax", "total"):
+                net[key] += sign * row[key]
+            net["documents"] += row["documents"]
+            net["lines"] += row["lines"]
+        rows.append({"currency": currency, "kind": "net", **net})
+    frame = pd.DataFrame(rows, columns=outputs.columns("totals"))
+    for money in ("untaxed", "tax", "total"):
+        frame[money] = frame[money].astype("float64")
+    for count in ("documents", "lines"):
+        frame[count] = frame[count].astype("int64")
+    return _round_money_by_currency(frame)
+
+
+def _round_money_by_currency(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    for money in ("untaxed", "tax", "total"):
+        frame[money] = round_money(frame[money], frame["currency"].astype(str)).to_numpy()
+    return frame
+
+
+def top_customers(
+    order_lines: pd.DataFrame, timesheets: pd.DataFrame, limit: int = TOP_CUSTOMERS
+) -> pd.DataFrame:
+    """Ordered vs delivered prepaid hours of the customers with the most hours ordered.
+
+    Only prepaid lines in a time unit (those with a ``remaining_hours``).  Delivered hours are
+    the ``counted`` timesheet hours on those lines; ordered hours are remaining + delivered,
+    which is exactly the ordered quantity in hours (RULES section 4: remaining is computed from
+    the raw hours).  Sorted by ordered hours descending, then customer; at most ``limit`` rows.
+    """
+    prepaid = order_lines.loc[order_lines["remaining_hours"].notna(), ["order", "line", "customer"]]
+    prepaid = prepaid.assign(remaining=order_lines.loc[prepaid.index, "remaining_hours"])
+    counted = timesheets.loc[timesheets["status"] == "counted", ["order", "line", "hours"]]
+    per_line = counted.groupby(["order", "line"], sort=True, dropna=True)["hours"].sum()
+    per_line = per_line.rename("delivered").reset_index()
+    merged = prepaid.merge(per_line, on=["order", "line"], how="left")
+    merged["delivered"] = merged["delivered"].fillna(0.0)
+    merged["ordered"] = merged["remaining"] + merged["delivered"]
+    per_customer = merged.groupby("customer", sort=True)[["ordered", "delivered", "remaining"]]
+    sums = per_customer.sum().reset_index()
+    sums = sums.sort_values(["ordered", "customer"], ascending=[False, True], kind="stable")
+    sums = sums.head(limit)
+    out = pd.DataFrame(
+        {
+            "customer": sums["customer"].astype(object).to_numpy(),
+            "ordered_hours": round_half_away(sums["ordered"].to_numpy(dtype="float64")),
+            "delivered_hours": round_half_away(sums["delivered"].to_numpy(dtype="float64")),
+            "remaining_hours": round_half_away(sums["remaining"].to_numpy(dtype="float64")),
+        },
+        columns=outputs.columns("top_customers"),
+    )
+    return out.reset_index(drop=True)
+
+
+def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[str]]:
+    """The controller's first page as ``section, figure, unit, value`` rows, and each value's kind.
+
+    Figures: the run (period, cut-off, invoice date, grouping), hours of the period, amount to
+    invoice per currency (from the drafted documents, credit notes subtracted), order-line
+    counts, order-line quantities per unit, the customers' hours statement summed, and the
+    control totals.  Each figure is a plain sum of columns of the Result.
+    """
+    rows: list[tuple[str, str, str, Any, str]] = []
+
+    def add(section: str, figure: str, unit: str, value: Any, kind: str) -> None:
+        rows.append((section, figure, unit, value, kind))
+
+    period = options.period
+    cutoff = period.cutoff
+
+    add("run", "period", "", str(period), "text")
+    add("run", "period start", "", pd.Timestamp(period.start), "date")
+    add("run", "cut-off", "", pd.Timestamp(cutoff), "date")
+    add("run", "invoice date", "", pd.Timestamp(options.effective_invoice_date), "date")
+    add("run", "invoice grouping", "", options.invoice_grouping, "text")
+
+    timesheets = result.timesheets
+    dates = pd.to_datetime(timesheets["date"])
+    in_period = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(cutoff))
+    status = timesheets["status"]
+    hours = timesheets["hours"].astype("float64")
+    add(
+        "hours",
+        "hours logged in the period",
+        "hours",
+        round_half_away(hours[in_period].sum()),
+        "hours",
+    )
+    add(
+        "hours",
+        "hours delivered on order lines in the period",
+        "hours",
+        round_half_away(hours[in_period & (status == "counted")].sum()),
+        "hours",
+    )
+    add(
+        "hours",
+        "non-billable hours in the period",
+        "hours",
+        round_half_away(hours[in_period & (status == "non_billable")].sum()),
+        "hours",
+    )
+
+    totals = invoice_totals(result.invoices, result.invoice_lines)
+    for row in totals.itertuples(index=False):
+        money = f"money:{row.currency}"
+        if row.kind == "net":
+            add("invoicing", "amount to invoice, untaxed", row.currency, row.untaxed, money)
+            add("invoicing", "amount to invoice, tax", row.currency, row.tax, money)
+            add("invoicing", "amount to invoice, total", row.currency, row.total, money)
+        else:
+            label = "draft invoices" if row.kind == "invoice" else "draft credit notes"
+            add("invoicing", label, row.currency, row.documents, "int")
+    orders = result.orders
+    for currency, part in orders.groupby("currency", sort=True):
+        add(
+            "invoicing",
+            "orders: untaxed to invoice",
+            str(currency),
+            float(round_money(float(part["untaxed_to_invoice"].sum()), str(currency))),
+            f"money:{currency}",
+        )
+
+    lines = result.order_lines
+    invoice_status = lines["invoice_status"]
+    add("order lines", "order lines", "lines", len(lines), "int")
+    add(
+        "order lines",
+        "lines to invoice",
+        "lines",
+        int((invoice_status == "to_invoice").sum()),
+        "int",
+    )
+    add(
+        "order lines", "lines in upsell", "lines", int((invoice_status == "upselling").sum()), "int"
+    )
+    add(
+        "order lines",
+        "upsell alerts",
+        "lines",
+        int(lines["upsell_alert"].fillna(False).sum()),
+        "int",
+    )
+    add(
+        "order lines",
+        "over-consumed prepaid lines",
+        "lines",
+        int((lines["remaining_hours"] < 0).sum()),
+        "int",
+    )
+    quantity_columns = ["ordered", "delivered", "delivered_in_period", "invoiced", "to_invoice"]
+    per_uom = lines.groupby("uom", sort=True)[quantity_columns].sum()
+    for uom, sums in per_uom.iterrows():
+        for column in quantity_columns:
+            label = column.replace("_", " ")
+            add("order lines", label, str(uom), round_half_away(sums[column]), "qty")
+
+    customers = result.customers
+    for column in ("opening_hours", "purchased_hours", "consumed_hours", "closing_hours"):
+        label = column.replace("_", " ")
+        add("prepaid hours", label, "hours", round_half_away(customers[column].sum()), "hours")
+
+    for row in result.control_totals.itertuples(index=False):
+        add("control totals", f"{row.status} rows", "rows", int(row.rows), "int")
+        add("control totals", f"{row.status} hours", "hours", float(row.hours), "hours")
+
+    frame = pd.DataFrame([r[:4] for r in rows], columns=outputs.columns("summary"))
+    frame["value"] = frame["value"].astype(object)
+    return frame, [r[4] for r in rows]
