@@ -11,7 +11,6 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -24,8 +23,9 @@ from prepaid_recon.cli import cli
 COMMAND = Path(sys.executable).with_name("prepaid-recon")
 MEMORY_LIMIT = 1 << 30
 """1 GiB of address space: a clean validate of the small inputs peaks far below it."""
-TIME_LIMIT = 60
-"""Seconds; each hostile file is refused in well under 5 s."""
+TIME_LIMIT = 120
+"""Seconds: a ceiling only a hang reaches (how fast a file is refused is a benchmark's
+question, not a test's: CI shares two cores)."""
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -150,7 +150,6 @@ class Ran:
     code: int
     stdout: str
     stderr: str
-    seconds: float
     max_rss_mb: float
 
 
@@ -165,7 +164,6 @@ def run_bounded(*args: object, memory: int = MEMORY_LIMIT, timeout: float = TIME
     """The installed ``prepaid-recon`` in a child process under ``memory`` bytes of address
     space and ``timeout`` seconds (``subprocess.TimeoutExpired`` fails the test)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
     done = subprocess.run(
         [str(COMMAND), *map(str, args)],
         capture_output=True,
@@ -179,7 +177,6 @@ def run_bounded(*args: object, memory: int = MEMORY_LIMIT, timeout: float = TIME
         done.returncode,
         done.stdout,
         done.stderr,
-        time.perf_counter() - start,
         max(rss, before) / 1024,
     )
 

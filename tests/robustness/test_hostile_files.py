@@ -51,11 +51,11 @@ def folder(tmp_path, inputs):
     return write_inputs(tmp_path / "in", inputs)
 
 
-def _refused_unread(folder, code: str, name: str = "timesheets.xlsx", seconds: float = 5):
-    """Validate in a bounded child process: exit 1, the finding's message names the file."""
+def _refused_unread(folder, code: str, name: str = "timesheets.xlsx"):
+    """Validate in a bounded child process (1 GiB of address space; a timeout only a hang
+    reaches): exit 1, the finding's message names the file."""
     ran = run_bounded("validate", folder)
     assert_clean_failure(ran.stderr, ran.code, 1, name)
-    assert ran.seconds < seconds, ran.seconds
     findings = validate(read_inputs(folder), None).findings
     assert (findings["code"] == code).any(), findings
     assert set(findings.loc[findings["code"] == code, "file"]) == {name}
@@ -65,7 +65,7 @@ def _refused_unread(folder, code: str, name: str = "timesheets.xlsx", seconds: f
 def test_zip_bomb_is_refused_by_its_declared_sizes_without_inflating(folder):
     """A 3 MB timesheets.xlsx whose sheet XML inflates to 3 GiB (ratio 1000:1).
 
-    Bound: refused as ``oversized_workbook`` in under 5 s inside a 1 GiB address space, by the
+    Bound: refused as ``oversized_workbook`` inside a 1 GiB address space, by the
     sizes of the zip's central directory: nothing is inflated (building it takes ~0.5 s).
     """
     bomb = write_zip_bomb(folder / "timesheets.xlsx")
@@ -77,7 +77,7 @@ def test_zip_bomb_is_refused_by_its_declared_sizes_without_inflating(folder):
 def test_entity_expansion_in_sheet_xml_is_refused(folder):
     """A "billion laughs" DOCTYPE in the sheet XML, used in a cell (3 GB if expanded).
 
-    Bound: ``unsafe_workbook`` in under 5 s within 1 GiB.  (calamine itself does not expand
+    Bound: ``unsafe_workbook`` within 1 GiB.  (calamine itself does not expand
     entities, it fails on them; the reader refuses any DOCTYPE first, with a clear message.)
     """
     cell = b'<row r="3"><c r="A3" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
@@ -90,7 +90,7 @@ def test_entity_expansion_in_sheet_xml_is_refused(folder):
 def test_entity_expansion_in_shared_strings_is_refused(folder):
     """A "billion laughs" DOCTYPE in sharedStrings.xml, its entity in a shared string.
 
-    Bound: ``unsafe_workbook`` in under 5 s within 1 GiB.
+    Bound: ``unsafe_workbook`` within 1 GiB.
     """
     rows = b'<row r="1">' + HEADER + b"</row>" + ROW2
     strings = [*STRINGS[:4], b"&lol9;", b"T1"]
@@ -103,7 +103,7 @@ def test_entity_expansion_in_shared_strings_is_refused(folder):
 def test_sheet_16384_columns_wide_is_refused_before_reading(folder, inputs):
     """timesheets used up to column XFD (Excel's last) by one stray cell in XFD1.
 
-    Bound: ``oversized_sheet`` in under 5 s within 1 GiB.  Read, each row would cost 16,384
+    Bound: ``oversized_sheet`` within 1 GiB.  Read, each row would cost 16,384
     cells and 16,384 columns to convert (1.3 s and 350 MB for only 200 rows), so a sheet used
     past ``MAX_SHEET_COLUMNS`` (1,024) is refused with a message saying where it is used.
     """
@@ -119,7 +119,7 @@ def test_a_stray_cell_in_the_last_row_and_column_is_refused_not_allocated(folder
     """A 2 kB sheet with cells in A1 and XFD1048576: 17 billion cells if allocated.
 
     calamine allocates the whole range (32 bytes a cell, 550 GB here): the process would
-    abort from Rust, a crash no ``except`` catches.  Bound: ``oversized_sheet`` in under 5 s
+    abort from Rust, a crash no ``except`` catches.  Bound: ``oversized_sheet``
     within 1 GiB.
     """
     far = b'<row r="1048576"><c r="XFD1048576" t="s"><v>4</v></c></row>'
@@ -131,7 +131,7 @@ def test_a_stray_cell_in_the_last_row_and_column_is_refused_not_allocated(folder
 def test_a_cell_past_excels_last_row_is_refused(folder):
     """A cell in row 99,999,999 (no such row in Excel): 3.2 GB if allocated.
 
-    Bound: ``oversized_sheet`` in under 5 s within 1 GiB.
+    Bound: ``oversized_sheet`` within 1 GiB.
     """
     far = b'<row r="99999999"><c r="A99999999" t="s"><v>4</v></c></row>'
     rows = b'<row r="1">' + HEADER + b"</row>" + ROW2 + far
