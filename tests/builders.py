@@ -3,9 +3,9 @@
 Imported by test modules as ``builders`` (``tests/`` is on ``sys.path`` through its conftest);
 ``tests/conftest.py`` turns the common ones into fixtures.
 
-Inputs are written the way a finance user (or the shared acceptance suite) writes them: real
+Inputs are written the way a finance user (or a scenario of ``tests/scenarios``) writes them: real
 ``.xlsx`` files made with openpyxl, dates as date cells, ``datetime.time`` as Excel time cells.
-``CLEAN`` is a small valid input on top of the shared acceptance base (teams and products), so
+``CLEAN`` is a small valid input on top of the scenarios' base (``tests/data/support.json``), so
 that a test adds or changes the one row it is about and asserts the finding it causes.
 """
 
@@ -28,13 +28,9 @@ from prepaid_recon.domain import Period
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.validate.checks import validate
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
-"""The shared acceptance suite, beside the repository (as `.ci/run` expects it)."""
-
-_SUPPORT = SHARED / "base" / "support.json"
-if not _SUPPORT.exists():  # a clone without the shared suite: the copy kept beside the tests
-    _SUPPORT = Path(__file__).resolve().parent / "data" / "support.json"
-SUPPORT: dict[str, list[dict]] = json.loads(_SUPPORT.read_text())
+SUPPORT: dict[str, list[dict]] = json.loads(
+    (Path(__file__).resolve().parent / "data" / "support.json").read_text()
+)
 """Teams (Support, Internal without re-invoicing, Sales without timesheets) and products."""
 
 
@@ -117,7 +113,7 @@ def _header(sheet: str) -> list[str]:
 
 
 def clean_inputs() -> dict[str, list[dict]]:
-    """A valid input: the shared base, one confirmed order of Acme, a linked ticket, time on it.
+    """A valid input: the scenarios' base, one confirmed order of Acme, a linked ticket, time on it.
 
     Rows (Excel numbers): orders S1 = row 2; order_lines S1/1 (PREPAID-H, 10 h) = row 2;
     tickets T1 (Support, linked to S1/1) = row 2; timesheets on T1 = rows 2 and 3.

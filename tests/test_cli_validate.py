@@ -1,5 +1,5 @@
 """`prepaid-recon validate` (CONTRACT sections 1 and 4): exit codes, messages, exceptions.xlsx,
-and the shared acceptance scenarios.
+and the seed-flow scenarios v1..v5 (validated in-process, then through the command).
 
 Exit codes are checked through click's ``CliRunner``; could-not-run errors (exit 2) also
 through the console entry point ``cli.main`` and once through the installed script.
@@ -8,7 +8,6 @@ through the console entry point ``cli.main`` and once through the installed scri
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import subprocess
 import sys
@@ -18,16 +17,15 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from builders import SHARED, Text, write_inputs
+import scenario_runner
+from builders import Text, write_inputs
 from prepaid_recon.cli import cli, main
 from prepaid_recon.domain import Period
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.validate.checks import validate
 
-SCENARIOS = sorted((SHARED / "scenarios").glob("*.json"))
-needs_shared = pytest.mark.skipif(
-    not (SHARED / "check.py").exists(), reason="the shared acceptance suite is not beside the repo"
-)
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("v[0-9]_*.json"))
+"""The seed-flow scenarios v1..v5 (the acceptance suite's own, kept in tests/scenarios)."""
 
 
 def invoke(*args: str):
@@ -237,22 +235,13 @@ def test_without_out_nothing_is_written(tmp_path, inputs, monkeypatch):
 # --------------------------------------------------------------------------------------------
 
 
-def _acceptance():
-    """The shared check.py, for its ``write_inputs`` (how scenario inputs become workbooks)."""
-    spec = importlib.util.spec_from_file_location("acceptance_check", SHARED / "check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _scenario_findings(tmp_path, path: Path):
     scenario = json.loads(path.read_text())
-    target = _acceptance().write_inputs(scenario, tmp_path)
+    target = scenario_runner.write_inputs(scenario, tmp_path)
     findings = validate(read_inputs(target), Period.parse(scenario["period"])).findings
     return scenario, target, findings
 
 
-@needs_shared
 @pytest.mark.parametrize(
     "path", [p for p in SCENARIOS if not p.name.startswith("v5")], ids=lambda p: p.stem
 )
@@ -262,9 +251,8 @@ def test_acceptance_scenarios_v1_to_v4_have_no_error(tmp_path, path):
     assert invoke(target, "--period", scenario["period"]).exit_code == 0
 
 
-@needs_shared
 def test_acceptance_v5_reports_its_three_errors_at_their_cells(tmp_path):
-    path = SHARED / "scenarios" / "v5_bad_input_reported.json"
+    path = Path(__file__).parent / "scenarios" / "v5_bad_input_reported.json"
     scenario, target, findings = _scenario_findings(tmp_path, path)
     errors = findings[findings["severity"] == "error"]
     assert set(zip(errors["sheet"], errors["row"], errors["column"], strict=True)) == {
