@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 from prepaid_recon.contract.inputs import CONTRACTS, normalize_header
-from prepaid_recon.findings import Finding, Severity
+from prepaid_recon.findings import Code, Finding, Severity
 
 MAX_UNPACKED_BYTES = 8 * 1024**3
 """Refuse a workbook whose parts inflate past this: a real 2M-row sheet is well below it."""
@@ -53,25 +53,29 @@ def _check_workbook(path: Path, name: str, header_rows: dict[str, int]) -> Findi
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as err:
-        return file_error("unreadable_file", name, f"{name} cannot be read: {err.strerror}.")
+        return file_error(Code.UNREADABLE_FILE, name, f"{name} cannot be read: {err.strerror}.")
     if not head:
-        return file_error("not_a_workbook", name, f"{name} is empty: it is not an Excel workbook.")
+        return file_error(
+            Code.NOT_A_WORKBOOK, name, f"{name} is empty: it is not an Excel workbook."
+        )
     if head.startswith(_OLE_MAGIC):
         return file_error(
-            "protected_or_xls",
+            Code.PROTECTED_OR_XLS,
             name,
             f"{name} is password-protected or an old .xls workbook: remove the password or "
             "save it as .xlsx (Excel Workbook).",
         )
     if not head.startswith(_ZIP_MAGIC):
         return file_error(
-            "not_a_workbook", name, f"{name} is not an Excel .xlsx workbook (wrong file content)."
+            Code.NOT_A_WORKBOOK,
+            name,
+            f"{name} is not an Excel .xlsx workbook (wrong file content).",
         )
     try:
         with zipfile.ZipFile(path) as archive:
             return _check_archive(archive, name, header_rows)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        return file_error("corrupt_workbook", name, f"{name} is corrupt: it cannot be opened.")
+        return file_error(Code.CORRUPT_WORKBOOK, name, f"{name} is corrupt: it cannot be opened.")
 
 
 def _check_archive(
@@ -81,7 +85,7 @@ def _check_archive(
     names = {e.filename for e in entries}
     if "xl/workbook.xml" not in names:
         return file_error(
-            "not_a_workbook", name, f"{name} is a zip archive but not an Excel .xlsx workbook."
+            Code.NOT_A_WORKBOOK, name, f"{name} is a zip archive but not an Excel .xlsx workbook."
         )
     total = sum(e.file_size for e in entries)
     bomb = any(
@@ -90,7 +94,7 @@ def _check_archive(
     )
     if total > MAX_UNPACKED_BYTES or bomb:
         return file_error(
-            "oversized_workbook",
+            Code.OVERSIZED_WORKBOOK,
             name,
             f"{name} inflates to {total / 1024**2:,.0f} MB when opened: refused as unsafe.",
         )
@@ -114,7 +118,7 @@ def _unsafe_xml(archive: zipfile.ZipFile, name: str) -> Finding | None:
             head = fh.read(_XML_HEAD_BYTES)
         if _DOCTYPE.search(head):
             return file_error(
-                "unsafe_workbook",
+                Code.UNSAFE_WORKBOOK,
                 name,
                 f"{name} declares XML entities (in {entry.filename}), which spreadsheets never "
                 "do: refused as unsafe. Save it again from Excel.",
@@ -202,7 +206,7 @@ def _oversized_sheet(archive: zipfile.ZipFile, name: str, parts: dict[str, str])
             continue
         key = normalize_header(sheet)
         return file_error(
-            "oversized_sheet",
+            Code.OVERSIZED_SHEET,
             name,
             f"sheet '{sheet}' of {name} {used}: too large to read. Delete the unused rows and "
             f"columns (at most {MAX_SHEET_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} cells), or "

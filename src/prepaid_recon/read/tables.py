@@ -24,7 +24,7 @@ import pandas as pd
 
 from prepaid_recon.contract.inputs import CONTRACTS, SHEETS, normalize_header
 from prepaid_recon.errors import UsageError
-from prepaid_recon.findings import Finding, Severity
+from prepaid_recon.findings import Code, Finding, Severity
 from prepaid_recon.read.cells import EXCEL_ERRORS, present
 from prepaid_recon.read.guard import file_error as _file_error
 from prepaid_recon.read.guard import inspect_workbook
@@ -85,7 +85,7 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
             sheets[key].attrs["header_row"] = header_rows.get(sheet_name, 1)
     except Exception as err:
         return {}, _file_error(
-            "corrupt_workbook", name, f"{name} cannot be read as a workbook ({_short(err)})."
+            Code.CORRUPT_WORKBOOK, name, f"{name} cannot be read as a workbook ({_short(err)})."
         )
     return sheets, None
 
@@ -121,22 +121,24 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
     try:
         data = path.read_bytes()
     except OSError as err:
-        return None, _file_error("unreadable_file", name, f"{name} cannot be read: {err.strerror}.")
+        return None, _file_error(
+            Code.UNREADABLE_FILE, name, f"{name} cannot be read: {err.strerror}."
+        )
     if b"\x00" in data:
         return None, _file_error(
-            "not_utf8_csv", name, f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
+            Code.NOT_UTF8_CSV, name, f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         return None, _file_error(
-            "not_utf8_csv",
+            Code.NOT_UTF8_CSV,
             name,
             f"{name} is not UTF-8 text (byte {err.start + 1}): export it as CSV UTF-8.",
         )
     del data
     if not text.strip():
-        return None, _file_error("empty_csv", name, f"{name} is empty: it needs a header line.")
+        return None, _file_error(Code.EMPTY_CSV, name, f"{name} is empty: it needs a header line.")
     try:
         with warnings.catch_warnings():
             # A first data row longer than the header would silently become the index and
@@ -152,10 +154,12 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
             )
     except pd.errors.ParserWarning:
         return None, _file_error(
-            "bad_csv", name, f"{name}: a row has more fields than the header line has names."
+            Code.BAD_CSV, name, f"{name}: a row has more fields than the header line has names."
         )
     except (pd.errors.ParserError, ValueError) as err:
-        return None, _file_error("bad_csv", name, f"{name} is not a readable CSV ({_short(err)}).")
+        return None, _file_error(
+            Code.BAD_CSV, name, f"{name} is not a readable CSV ({_short(err)})."
+        )
     return frame, None
 
 
@@ -179,7 +183,7 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
             key = normalize_header(renamed.group(1))  # the readers renamed `hours` to `hours_1`
         if key in wanted and key in keep.values():
             findings.append(
-                Finding(Severity.ERROR, "duplicate_column", file, sheet, 1, key, str(original),
+                Finding(Severity.ERROR, Code.DUPLICATE_COLUMN, file, sheet, 1, key, str(original),
                         f"two columns of '{sheet}' are named '{key}': keep one.")
             )  # fmt: skip
         elif key in wanted:
@@ -230,7 +234,7 @@ def _read_single(path: Path) -> ReadResult:
             elif contract.required:
                 findings.append(
                     _file_error(
-                        "missing_sheet",
+                        Code.MISSING_SHEET,
                         name,
                         f"{name} has no sheet '{contract.sheet}'.",
                         contract.sheet,
@@ -245,7 +249,7 @@ def _require_pairs(tables: dict[str, RawTable], findings: list[Finding], name: s
     for a, b in (("invoices", "invoice_lines"), ("invoice_lines", "invoices")):
         if a in tables and b not in tables:
             findings.append(
-                _file_error("missing_sheet", name, f"the ledger sheet '{b}' is missing.", b)
+                _file_error(Code.MISSING_SHEET, name, f"the ledger sheet '{b}' is missing.", b)
             )
 
 
@@ -261,7 +265,9 @@ def _read_folder(folder: Path) -> ReadResult:
         sheets: dict[str, pd.DataFrame] = {}
         if entry is not None and not entry.is_file():
             findings.append(
-                _file_error("not_a_workbook", entry.name, f"{entry.name} is a folder, not a file.")
+                _file_error(
+                    Code.NOT_A_WORKBOOK, entry.name, f"{entry.name} is a folder, not a file."
+                )
             )
             entry = None
         if entry is None:
@@ -270,7 +276,7 @@ def _read_folder(folder: Path) -> ReadResult:
                 files[old.name] = old
                 findings.append(
                     _file_error(
-                        "protected_or_xls",
+                        Code.PROTECTED_OR_XLS,
                         old.name,
                         f"{old.name} is an old .xls workbook: save it as .xlsx (Excel Workbook).",
                     )
@@ -288,7 +294,7 @@ def _read_folder(folder: Path) -> ReadResult:
                 if csv_entry is not None:
                     findings.append(
                         _file_error(
-                            "ambiguous_source",
+                            Code.AMBIGUOUS_SOURCE,
                             csv_entry.name,
                             f"'{contract.sheet}' is given twice: in {entry.name} and in "
                             f"{csv_entry.name}. Keep one.",
@@ -308,7 +314,7 @@ def _read_folder(folder: Path) -> ReadResult:
             elif contract.required and entry is not None:
                 findings.append(
                     _file_error(
-                        "missing_sheet",
+                        Code.MISSING_SHEET,
                         entry.name,
                         f"{entry.name} has no sheet '{contract.sheet}'.",
                         contract.sheet,
@@ -317,7 +323,7 @@ def _read_folder(folder: Path) -> ReadResult:
             elif contract.required:
                 findings.append(
                     _file_error(
-                        "missing_file",
+                        Code.MISSING_FILE,
                         filename,
                         f"{filename} (or {contract.sheet}.csv) is missing from the input folder.",
                         contract.sheet,
