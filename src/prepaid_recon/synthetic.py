@@ -19,25 +19,23 @@ for ``(timesheets, seed, period)`` and valid by construction:
   time-and-materials time of the previous month invoiced at its end, a few credit notes.
 
 :func:`write_inputs` writes such frames (or any frames with CONTRACT column names) as the input
-workbooks of CONTRACT section 2.
+workbooks of CONTRACT section 2, in the layout of the templates
+(:func:`prepaid_recon.xlsx.templates.add_sheet`), opened by the one workbook factory
+(:func:`prepaid_recon.xlsx.book.new_workbook`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from prepaid_recon.domain import Period, round_half_away
-from prepaid_recon.xlsx.templates import (
-    WORKBOOKS,
-    Formats,
-    add_sheet,
-    column_names,
-    new_workbook,
-)
+from prepaid_recon.xlsx.book import Workbook, Worksheet, excel_serial, excel_serials, new_workbook
+from prepaid_recon.xlsx.templates import WORKBOOKS, Formats, add_sheet, column_names
 
 # --------------------------------------------------------------------------------------------
 # Fixed reference data
@@ -97,6 +95,7 @@ _SETUP = 5
 
 
 def _words(text: str) -> list[str]:
+    """The words of ``text`` (name lists are written as one string)."""
     return text.split()
 
 
@@ -177,14 +176,16 @@ def _names(n: int, first: list[str], second: list[str], sep: str = " ") -> np.nd
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """``n`` references ``<prefix>0001``, ``<prefix>0002``, ... zero-padded to ``width``."""
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
 
 
 def _days(start: dt.date, n: np.ndarray) -> np.ndarray:
+    """The dates ``n`` days after ``start``."""
     return np.datetime64(start, "D") + n.astype("int64") * _DAY
 
 
-def _per_group_pick(rng: np.random.Generator, groups: np.ndarray, wanted: np.ndarray):
+def _per_group_pick(rng: np.random.Generator, groups: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """For each ``wanted`` group, a random position among the rows of ``groups`` (sorted) holding
     it, or -1 when it has none."""
     left = np.searchsorted(groups, wanted, side="left")
@@ -192,6 +193,13 @@ def _per_group_pick(rng: np.random.Generator, groups: np.ndarray, wanted: np.nda
     count = right - left
     pick = left + np.floor(rng.random(len(wanted)) * np.maximum(count, 1)).astype("int64")
     return np.where(count > 0, pick, -1)
+
+
+def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask`` holds, None (an empty cell) elsewhere, as an object array."""
+    out = np.full(len(mask), None, dtype=object)
+    out[mask] = values[mask]
+    return out
 
 
 def generate(timesheets: int, seed: int, period: str = "2026-10") -> dict[str, pd.DataFrame]:
@@ -234,11 +242,10 @@ def generate(timesheets: int, seed: int, period: str = "2026-10") -> dict[str, p
     o_ids = _ids("S", n_orders, 6)
     currency = cust_currency[o_cust].copy()
     currency[(currency == "USD") & (rng.random(n_orders) < 0.3)] = None
-    ref = np.where(
+    ref = _or_none(
         rng.random(n_orders) < 0.3,
         np.char.add("PO-", rng.integers(10000, 99999, n_orders).astype(str)),
-        None,
-    ).astype(object)
+    )
     orders = pd.DataFrame(
         {
             "order": o_ids,
@@ -314,9 +321,8 @@ def generate(timesheets: int, seed: int, period: str = "2026-10") -> dict[str, p
     line_date = o_date[l_order[np.maximum(t_line, 0)]]
     t_created = np.where(linked, np.maximum(t_created, line_date), t_created)
     order_by_created = np.argsort(t_created, kind="stable")
-    t_cust, t_team, t_created, t_line = (
-        a[order_by_created] for a in (t_cust, t_team, t_created, t_line)
-    )
+    t_cust, t_team = t_cust[order_by_created], t_team[order_by_created]
+    t_created, t_line = t_created[order_by_created], t_line[order_by_created]
     explicit, via_task = explicit[order_by_created], via_task[order_by_created]
     safe_line = np.maximum(t_line, 0)
     t_ids = _ids("HT-", n_tickets, 6)
@@ -327,8 +333,8 @@ def generate(timesheets: int, seed: int, period: str = "2026-10") -> dict[str, p
             "customer": customers[t_cust],
             "created": t_created.astype("datetime64[ns]"),
             "subject": _SUBJECTS[rng.integers(0, len(_SUBJECTS), n_tickets)],
-            "task": np.where(via_task, task_names[safe_line], None).astype(object),
-            "order": np.where(explicit, o_ids[l_order[safe_line]], None).astype(object),
+            "task": _or_none(via_task, task_names[safe_line]),
+            "order": _or_none(explicit, o_ids[l_order[safe_line]]),
             "line": pd.array(np.where(explicit, l_no[safe_line], 0), dtype="Int64"),
         }
     )
@@ -428,21 +434,21 @@ def _with_all_columns(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ledger(
-    rng,
-    orders,
-    order_lines,
-    l_order,
-    l_prod,
-    prod_price,
-    confirmed,
-    o_date,
-    period_start,
-    window_start,
-    ts_line,
-    ts_date,
-    hours,
-    billable,
-):
+    rng: np.random.Generator,
+    orders: pd.DataFrame,
+    order_lines: pd.DataFrame,
+    l_order: np.ndarray,
+    l_prod: np.ndarray,
+    prod_price: np.ndarray,
+    confirmed: np.ndarray,
+    o_date: np.ndarray,
+    period_start: np.datetime64,
+    window_start: np.datetime64,
+    ts_line: np.ndarray,
+    ts_date: np.ndarray,
+    hours: np.ndarray,
+    billable: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Invoices already issued before the period, and a few credit notes reversing them.
 
     Prepaid and consumable lines are invoiced in full on the order date, manual lines for their
@@ -541,15 +547,12 @@ def _ledger(
 # Writing
 # --------------------------------------------------------------------------------------------
 
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
-
-def _column_cells(series: pd.Series):
-    """``(kind, values)`` for writing one column fast: values as a Python list, None = empty."""
+def _column_cells(series: pd.Series) -> tuple[str, list[Any]]:
+    """``(kind, values)`` for writing one column fast: values as a Python list, None or NaN for
+    an empty cell; dates as Excel serial numbers."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        days = (series.to_numpy(dtype="datetime64[D]") - _EXCEL_EPOCH).astype("float64")
-        days[series.isna().to_numpy()] = np.nan
-        return "date", days.tolist()
+        return "date", excel_serials(series).tolist()
     if pd.api.types.is_bool_dtype(series) and not series.hasnans:
         return "bool", series.to_numpy(dtype=bool).tolist()
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
@@ -557,25 +560,25 @@ def _column_cells(series: pd.Series):
     return "any", series.astype(object).where(series.notna(), None).tolist()
 
 
-def _write_any(ws, row: int, col: int, value, formats: Formats) -> None:
-    """Write a value of an object column by its Python type (text, number, date, time, bool)."""
+def _write_any(ws: Worksheet, row: int, col: int, value: object, formats: Formats) -> None:
+    """Write a value of an object column by its Python type: text as text, booleans, a time of
+    day as an ``h:mm`` time, a date as a ``yyyy-mm-dd`` date, numbers; anything else as its text.
+    """
     if isinstance(value, str):
         ws.write_string(row, col, value)
     elif isinstance(value, bool | np.bool_):
         ws.write_boolean(row, col, bool(value))
     elif isinstance(value, dt.time):
-        ws.write_number(
-            row, col, (value.hour * 3600 + value.minute * 60 + value.second) / 86400, formats.time
-        )
+        ws.write_number(row, col, excel_serial(value), formats.time)
     elif isinstance(value, dt.datetime | dt.date | pd.Timestamp):
-        ws.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), formats.date)
+        ws.write_number(row, col, excel_serial(value), formats.date)
     elif isinstance(value, int | float | np.integer | np.floating):
         ws.write_number(row, col, float(value))
     else:
         ws.write_string(row, col, str(value))
 
 
-def write_sheet(book, formats: Formats, sheet: str, frame: pd.DataFrame) -> None:
+def write_sheet(book: Workbook, formats: Formats, sheet: str, frame: pd.DataFrame) -> None:
     """Write one input sheet: its header and formats (from the template), then the rows.
 
     Dates become date cells, numbers numbers, booleans booleans; missing values stay empty.
@@ -602,7 +605,7 @@ def write_sheet(book, formats: Formats, sheet: str, frame: pd.DataFrame) -> None
                 _write_any(ws, row, c, v, formats)
 
 
-def write_inputs(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+def write_inputs(frames: dict[str, pd.DataFrame], folder: Path | str) -> list[Path]:
     """Write input frames as the workbooks of CONTRACT section 2; return the files written.
 
     ``frames`` maps sheet name -> frame whose columns are CONTRACT column names. A workbook is
@@ -616,7 +619,7 @@ def write_inputs(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         if not present:
             continue
         path = folder / file_name
-        book = new_workbook(path, constant_memory=True)
+        book = new_workbook(path, constant_memory=True, title=path.stem)
         formats = Formats(book)
         for sheet in sheets:
             frame = frames.get(sheet)

@@ -1,32 +1,38 @@
 """Blank input workbooks (``prepaid-recon init DIR``) and the column table they are made from.
 
-:data:`COLUMNS` describes every input column of CONTRACT section 2 in the templates' words: sheet,
-name, value type, whether it is required, its default, its allowed values and its meaning. It is
-derived from the pandera models of :mod:`prepaid_recon.contract.inputs`, the one place the contract is
-written: the parse kind gives the value type, ``isin`` the dropdown values, ``ge``/``gt``/``le``
-the number range, and the field's description and metadata the human words. The templates are
-rendered from it: a header row per sheet, an ``instructions`` sheet listing the table, a
-data-validation dropdown on every enumeration and boolean column, and a cell format per value
-type (``yyyy-mm-dd`` dates, ``0.00`` numbers, ``@`` text so that ``00123`` stays a reference).
-The data sheets hold only their header row: a header row with no data rows is a valid empty
-table, so a folder made by ``init`` validates without errors.
+:data:`COLUMNS` describes every input column of CONTRACT section 2 in the templates' words:
+sheet, name, value type, whether it is required, its default, its allowed values and its
+meaning. It is derived from the pandera models of :mod:`prepaid_recon.contract.inputs`, the one
+place the contract is written: the parse kind gives the value type, ``isin`` the dropdown
+values, ``ge``/``gt``/``le`` the number range, and the field's description and metadata the
+human words. The templates are rendered from it: a header row per sheet, an ``instructions``
+sheet listing the table, a data-validation dropdown on every enumeration and boolean column,
+and a cell format per value type (``yyyy-mm-dd`` dates, ``0.00`` numbers, ``@`` text so that
+``00123`` stays a reference). The data sheets hold only their header row: a header row with no
+data rows is a valid empty table, so a folder made by ``init`` validates without errors.
 
-:func:`add_sheet` is shared with :mod:`prepaid_recon.synthetic`, which writes generated inputs in
-the same layout.
+Workbooks are opened by :func:`prepaid_recon.xlsx.book.new_workbook` (fixed metadata and
+options, the formats of :data:`~prepaid_recon.xlsx.book.NUMBER_FORMATS`).  :func:`add_sheet` is
+shared with :mod:`prepaid_recon.synthetic`, which writes generated inputs in the same layout.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandera.pandas as pa
-import xlsxwriter
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from prepaid_recon.contract import inputs as schemas
+from prepaid_recon.xlsx.book import (
+    HEADER_STYLE,
+    NUMBER_FORMATS,
+    Format,
+    Workbook,
+    Worksheet,
+    new_workbook,
+)
 
 # --------------------------------------------------------------------------------------------
 # The column table (CONTRACT section 2), derived from the pandera models of schemas.py
@@ -75,6 +81,7 @@ class Column:
 
 
 def _required_text(column: pa.Column) -> str:
+    """The "required" words of a column: its metadata's, else from required and unique."""
     meta = column.metadata
     if meta.get("required_text"):
         return meta["required_text"]
@@ -84,6 +91,7 @@ def _required_text(column: pa.Column) -> str:
 
 
 def _default_text(column: pa.Column) -> str:
+    """The "default" words of a column: its metadata's, else its default value as typed."""
     meta = column.metadata
     if meta.get("default_text"):
         return meta["default_text"]
@@ -129,7 +137,8 @@ COLUMNS: tuple[Column, ...] = tuple(
     for contract in schemas.SHEETS
     for name, column in contract.model.to_schema().columns.items()
 )
-"""Every input column, sheet by sheet in contract order, as :mod:`prepaid_recon.contract.inputs` says."""
+"""Every input column, sheet by sheet in contract order, as :mod:`~prepaid_recon.contract.inputs`
+says."""
 
 WORKBOOKS: dict[str, tuple[str, ...]] = {
     "teams.xlsx": ("teams",),
@@ -153,19 +162,18 @@ TYPE_NOTES: tuple[tuple[str, str], ...] = (
 )
 """How each value type is read, for the instructions sheet."""
 
-CREATED = dt.datetime(2026, 1, 1)
-"""Fixed document creation time: committed templates do not change when regenerated."""
-
 FIRST_ROW, LAST_ROW = 1, 1_048_575
 """Zero-based row range that receives validations (every data row of the sheet)."""
 
-_NUMBER_FORMATS = {
-    DATE: "yyyy-mm-dd",
-    NUMBER: "0.00",
-    PERCENT: "0.00",
-    INTEGER: "0",
-    TEXT: "@",
+_FORMAT_KINDS = {
+    DATE: "date",
+    NUMBER: "number",
+    PERCENT: "number",  # typed as a plain 0..100 number; the "%" sign is for the reports
+    INTEGER: "int",
+    TEXT: "text",
 }
+"""Value type of a template column -> its kind in :data:`~prepaid_recon.xlsx.book.NUMBER_FORMATS`
+(hours and choices have none: hours may be typed as H:MM text)."""
 
 
 def sheet_columns(sheet: str) -> list[Column]:
@@ -186,22 +194,25 @@ def column_names(sheet: str) -> list[str]:
 class Formats:
     """The cell formats of one workbook, created once (xlsxwriter formats belong to a book)."""
 
-    def __init__(self, book: Workbook):
-        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
-        self.by_type = {t: book.add_format({"num_format": f}) for t, f in _NUMBER_FORMATS.items()}
+    def __init__(self, book: Workbook) -> None:
+        self.header = book.add_format(HEADER_STYLE)
+        self.by_type = {
+            t: book.add_format({"num_format": NUMBER_FORMATS[k]}) for t, k in _FORMAT_KINDS.items()
+        }
         self.date = self.by_type[DATE]
-        self.time = book.add_format({"num_format": "h:mm"})
+        self.time = book.add_format({"num_format": NUMBER_FORMATS["time"]})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.top = book.add_format({"valign": "top"})
 
-    def column(self, column: Column):
-        """Format of a data column; enumerations and text take the text format, hours none."""
+    def column(self, column: Column) -> Format | None:
+        """Format of a data column, by its value type; choices, booleans, text with suggested
+        values and hours get none (what is typed stays as typed)."""
         if column.type == CHOICE or (column.type == TEXT and column.choices):
             return None
         return self.by_type.get(column.type)
 
 
-def _validation(column: Column) -> dict | None:
+def _validation(column: Column) -> dict[str, Any] | None:
     """The Excel data validation of a column: a dropdown for choices, a range for numbers."""
     if column.choices:
         return {
@@ -218,6 +229,7 @@ def _validation(column: Column) -> dict | None:
     if column.minimum is None and column.maximum is None:
         return None
     kind = "integer" if column.type == INTEGER else "decimal"
+    rule: dict[str, Any]
     if column.minimum is not None and column.maximum is not None:
         rule = {"criteria": "between", "minimum": column.minimum, "maximum": column.maximum}
         text = f"a number from {column.minimum:g} to {column.maximum:g}"
@@ -297,17 +309,7 @@ def add_instructions(book: Workbook, formats: Formats, sheets: tuple[str, ...]) 
     return ws
 
 
-def new_workbook(path: Path, *, constant_memory: bool = False) -> Workbook:
-    """An xlsxwriter workbook with fixed metadata, so that the same content gives the same bytes."""
-    book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": constant_memory, "strings_to_formulas": False,
-                    "strings_to_urls": False, "strings_to_numbers": False},
-    )  # fmt: skip
-    book.set_properties({"created": CREATED, "author": "prepaid-recon", "title": path.stem})
-    return book
-
-
-def write_templates(folder: Path) -> list[Path]:
+def write_templates(folder: Path | str) -> list[Path]:
     """Write the blank input workbooks into ``folder`` (created if needed); return their paths.
 
     Each workbook holds its data sheets (header row only) and an ``instructions`` sheet.
@@ -318,7 +320,7 @@ def write_templates(folder: Path) -> list[Path]:
     written: list[Path] = []
     for file_name, sheets in WORKBOOKS.items():
         path = folder / file_name
-        book = new_workbook(path)
+        book = new_workbook(path, title=path.stem)
         formats = Formats(book)
         for sheet in sheets:
             add_sheet(book, formats, sheet)
