@@ -1,4 +1,8 @@
-"""The xlsx writer: layout, number formats, formula safety, splitting, determinism, atomicity."""
+"""The xlsx writer: layout, number formats, formula safety, splitting, determinism; and the
+run's output folder written all or nothing (``app.write_outputs`` over ``publish``).
+
+The fast row path against xlsxwriter's public API: ``test_fastrows.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from prepaid_recon.app import write_outputs
+from prepaid_recon.errors import OutputError
+from prepaid_recon.publish import check_destination
+from prepaid_recon.xlsx.book import FIXED_CREATED
 from prepaid_recon.xlsx.writer import (
     EXCEL_MAX_DATA_ROWS,
     ChartSpec,
     Highlight,
-    OutputError,
     SheetSpec,
     chunk_bounds,
     sheet_names,
-    write_outputs,
     write_workbook,
 )
 
@@ -314,6 +320,14 @@ def test_same_frames_give_byte_identical_files(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
+def test_the_only_date_in_the_file_is_the_fixed_creation_stamp(tmp_path):
+    write_workbook(tmp_path / "a.xlsx", [sample_spec()])
+    props = openpyxl.load_workbook(tmp_path / "a.xlsx").properties
+    assert props.created == FIXED_CREATED.replace(tzinfo=None)
+    assert props.modified == FIXED_CREATED.replace(tzinfo=None)
+    assert props.creator == "prepaid-recon"
+
+
 # -- output folder: atomic, refusing to overwrite the input ---------------------------------------
 
 
@@ -390,6 +404,16 @@ def test_a_report_that_would_overwrite_the_input_workbook_is_refused(tmp_path):
     assert workbook.read_bytes() == b"precious"
 
 
+def test_the_destination_is_checked_before_anything_is_read(tmp_path):
+    folder = tmp_path / "input"
+    folder.mkdir()
+    with pytest.raises(OutputError, match="INPUT folder"):
+        check_destination(folder, refuse=folder)
+    with pytest.raises(OutputError, match="overwrite the INPUT file"):
+        check_destination(tmp_path, refuse=tmp_path / "a.xlsx", names=["a.xlsx"])
+    check_destination(tmp_path / "out", refuse=folder, names=["a.xlsx"])  # a fine OUT
+
+
 def test_out_that_cannot_be_created_is_an_output_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -400,51 +424,7 @@ def test_out_that_cannot_be_created_is_an_output_error(tmp_path):
         write_outputs(blocker, good_books())
 
 
-# -- the fast row writer is xlsxwriter's own output, faster ----------------------------------------
-
-
-def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path):
-    tricky = [
-        "plain",
-        "",
-        " lead",
-        "trail ",
-        'a & b <c> "q"',
-        "new\nline",
-        "ctl\x01x",
-        "_x0041_",
-        "é€✓",
-        "=1+2",
-        None,
-    ]
-    n = len(tricky)
-    frame = pd.DataFrame(
-        {
-            "text": tricky,
-            "amount": np.linspace(-1.005, 1e9, n),
-            "currency": (["USD", "JPY", "KWD"] * n)[:n],
-            "hours": [np.nan, *np.arange(n - 1) / 3],
-            "line": pd.array([None, *range(1, n)], dtype="Int64"),
-            "flag": [True, False] * (n // 2) + [True],
-            "date": pd.to_datetime(["2026-10-31"] * (n - 1) + [None]),
-        }
-    )
-    kinds = {"amount": "money", "hours": "hours", "line": "int"}
-    specs = [
-        SheetSpec(
-            "s", frame, kinds, currency_column="currency", highlight=[Highlight("hours", "<", "0")]
-        )
-    ]
-    write_workbook(tmp_path / "fast.xlsx", specs, max_rows=4, fast_rows=True)
-    write_workbook(tmp_path / "slow.xlsx", specs, max_rows=4, fast_rows=False)
-    with (
-        zipfile.ZipFile(tmp_path / "fast.xlsx") as fast,
-        zipfile.ZipFile(tmp_path / "slow.xlsx") as slow,
-    ):
-        assert fast.namelist() == slow.namelist()
-        for name in fast.namelist():
-            assert fast.read(name) == slow.read(name), name
-    assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "slow.xlsx").read_bytes()
+# -- what cannot be written ---------------------------------------------------------------------
 
 
 def test_an_infinite_number_is_refused_not_written(tmp_path):

@@ -1,30 +1,31 @@
 """Formatted, deterministic, formula-safe xlsx workbooks, one sheet spec at a time.
 
-The writer only formats: every figure it writes was computed by ``reports.py`` (compute once,
-render many).  What it guarantees for every sheet (CONTRACT section 3):
+The writer only formats: every figure it writes was computed by :mod:`prepaid_recon.report`
+(compute once, render many).  What it guarantees for every sheet (CONTRACT section 3):
 
 * row 1 holds exactly the frame's column names; it is frozen and carries an autofilter;
 * column widths come from the header and a fixed-size sample of the data (deterministic);
 * numbers keep their type: hours and quantities ``0.00``, money in its currency's decimals
   (chosen per row through ``currency_column``), dates as real Excel dates ``yyyy-mm-dd``,
   booleans as Excel booleans, NaN/NA as an empty cell;
-* no cell is ever a formula: every text is written with ``write_string`` and the workbook is
-  opened with ``strings_to_formulas/urls/numbers`` off, so ``=1+2``, ``+SUM(A1)``, ``-2+3`` and
-  ``@cmd`` from the input stay plain text.  (Conditional-format rules and charts are the only
-  formulas, put there on purpose.);
+* no cell is ever a formula: every text is written as a string and the workbook is opened with
+  ``strings_to_formulas/urls/numbers`` off (:func:`prepaid_recon.xlsx.book.new_workbook`), so
+  ``=1+2``, ``+SUM(A1)``, ``-2+3`` and ``@cmd`` from the input stay plain text.
+  (Conditional-format rules and charts are the only formulas, put there on purpose.);
 * a sheet longer than Excel's 1,048,576 rows continues on ``<name>_2``, ``<name>_3``, ... each
   with its header (xlsxwriter would silently drop the rows past the limit);
-* the same frames give byte-identical files: the creation time is pinned and xlsxwriter already
-  stamps every zip member with 1980-01-01;
-* big sheets stream in xlsxwriter's ``constant_memory`` mode (one row in memory at a time).
+* the same frames give byte-identical files: the creation time is pinned
+  (:data:`~prepaid_recon.xlsx.book.FIXED_CREATED`) and xlsxwriter already stamps every zip
+  member with 1980-01-01;
+* big sheets stream in xlsxwriter's ``constant_memory`` mode (one row in memory at a time),
+  their rows rendered by :mod:`prepaid_recon.xlsx.fastrows` when the installed xlsxwriter
+  allows it, else cell by cell through xlsxwriter's public API (the same bytes).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +33,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from prepaid_recon.domain import minor_units
+from prepaid_recon.xlsx import fastrows
+from prepaid_recon.xlsx.book import (
+    FIXED_CREATED,
+    HEADER_STYLE,
+    MONEY_FORMATS,
+    NUMBER_FORMATS,
+    Format,
+    Workbook,
+    Worksheet,
+    excel_serial,
+    excel_serials,
+    new_workbook,
+)
 
 __all__ = [
     "EXCEL_MAX_DATA_ROWS",
@@ -50,24 +62,16 @@ __all__ = [
     "write_workbook",
 ]
 
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1
-"""Data rows that fit on one sheet below its header row."""
-
-FIXED_CREATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-"""Creation time stamped into every workbook unless the caller gives one: never the clock."""
+EXCEL_MAX_DATA_ROWS = 1_048_576 - 1
+"""Data rows that fit on one sheet (Excel's 1,048,576 rows) below its header row."""
 
 KINDS = frozenset({"text", "int", "hours", "qty", "money", "date", "bool", "percent"})
 """How a column is written. ``money`` takes its decimals from the row's currency."""
 
-_NUMBER_FORMATS = {
-    "int": "0",
-    "hours": "0.00",
-    "qty": "0.00",
-    "percent": '0.00"%"',  # percents are 0..100 numbers (CONTRACT section 2), shown with a sign
-    "date": "yyyy-mm-dd",
-}
-_MONEY_FORMATS = {0: "#,##0", 1: "#,##0.0", 2: "#,##0.00", 3: "#,##0.000"}
+_NUMBER_KINDS = ("int", "hours", "qty", "percent", "date")
+"""The kinds with one number format (:data:`~prepaid_recon.xlsx.book.NUMBER_FORMATS`), in the
+order their formats are created (the order of ``styles.xml``)."""
+
 _HIGHLIGHT_STYLES = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
@@ -75,7 +79,6 @@ _HIGHLIGHT_STYLES = {
 _WIDTH_SAMPLE_ROWS = 2000
 _MIN_WIDTH = 6.0
 _MAX_WIDTH = 60.0
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,10 +198,9 @@ def _text_values(series: pd.Series) -> list[str | None]:
     return out
 
 
-def _float_values(series: pd.Series) -> list[float | None]:
-    """Python floats, None for NaN/NA."""
-    arr = pd.to_numeric(series, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
-    out: list[Any] = arr.tolist()
+def _none_for_nan(arr: np.ndarray) -> list[float | None]:
+    """Python floats of a float array, None where it holds NaN (an empty cell)."""
+    out: list[float | None] = arr.tolist()
     nan = np.isnan(arr)
     if nan.any():
         for i in np.flatnonzero(nan).tolist():
@@ -206,21 +208,20 @@ def _float_values(series: pd.Series) -> list[float | None]:
     return out
 
 
+def _float_values(series: pd.Series) -> list[float | None]:
+    """Python floats, None for NaN/NA."""
+    return _none_for_nan(
+        pd.to_numeric(series, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    )
+
+
 def _date_values(series: pd.Series) -> list[float | None]:
-    """Excel serial day numbers (1900 date system), None for NaT."""
-    stamps = pd.to_datetime(series)
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)
-    ns = stamps.to_numpy(dtype="datetime64[ns]")
-    nat = np.isnat(ns)
-    days = (ns - _EXCEL_EPOCH.astype("datetime64[ns]")) / np.timedelta64(1, "D")
-    out: list[Any] = np.where(nat, 0.0, days).tolist()
-    for i in np.flatnonzero(nat).tolist():
-        out[i] = None
-    return out
+    """Excel serial numbers (:func:`~prepaid_recon.xlsx.book.excel_serials`), None for NaT."""
+    return _none_for_nan(excel_serials(series))
 
 
 def _bool_values(series: pd.Series) -> list[bool | None]:
+    """Python booleans, None for NA."""
     values = series.astype(object).to_numpy()
     mask = pd.isna(values)
     return [None if m else bool(v) for v, m in zip(values.tolist(), mask.tolist(), strict=True)]
@@ -249,19 +250,21 @@ def _display_width(kind: str, values: list[Any], header: str, decimals: int = 2)
 class _Formats:
     """Every cell format of a workbook, created once up front (xlsxwriter dedupes by object)."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook):
-        self.header = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
+    def __init__(self, workbook: Workbook) -> None:
+        self.header = workbook.add_format(HEADER_STYLE)
         self.by_kind = {
-            k: workbook.add_format({"num_format": f}) for k, f in _NUMBER_FORMATS.items()
+            k: workbook.add_format({"num_format": NUMBER_FORMATS[k]}) for k in _NUMBER_KINDS
         }
-        self.money = {d: workbook.add_format({"num_format": f}) for d, f in _MONEY_FORMATS.items()}
+        self.money = {d: workbook.add_format({"num_format": f}) for d, f in MONEY_FORMATS.items()}
         self.highlight = {k: workbook.add_format(v) for k, v in _HIGHLIGHT_STYLES.items()}
-        # Number the cell formats now, in creation order: xlsxwriter would number them on first
-        # use, so the order cells are written in would leak into styles.xml.
-        for fmt in (self.header, *self.by_kind.values(), *self.money.values()):
-            fmt._get_xf_index()
+        # Numbered now, in creation order, so that styles.xml does not depend on the path the
+        # rows take (fast or cell by cell).
+        fastrows.number_formats_in_order(
+            [self.header, *self.by_kind.values(), *self.money.values()]
+        )
 
-    def money_for(self, currency: object) -> Any:
+    def money_for(self, currency: object) -> Format:
+        """The money format of a row's currency: its ISO 4217 decimals; 2 without a code."""
         if isinstance(currency, str) and currency:
             return self.money[minor_units(currency)]
         return self.money[2]
@@ -269,19 +272,25 @@ class _Formats:
 
 @dataclass
 class _Column:
-    """A column ready for the row loop: its values and how to write each cell."""
+    """A column ready for the row loop: its values and how to write each cell.
+
+    It is a :class:`~prepaid_recon.xlsx.fastrows.RowColumn`: kind ``text``, ``bool``, a number
+    kind, or ``mixed`` (a ``cell_kinds`` column, written cell by cell through ``row_writers``).
+    """
 
     index: int
     name: str
     kind: str
     values: list[Any]
-    fmt: Any = None  # one format for the whole column ...
-    row_formats: list[Any] | None = None  # ... or one per row (money per currency, cell_kinds)
+    fmt: Format | None = None  # one format for the whole column ...
+    row_formats: list[Format | None] | None = None  # ... or one per row (money per currency)
     row_writers: list[str] | None = None  # per-row writer names for mixed (cell_kinds) columns
     width: float = 10.0
 
 
 def _prepare(spec: SheetSpec, formats: _Formats) -> list[_Column]:
+    """Every column of ``spec`` as values and formats: its kind decides both, money takes the
+    decimals of each row's currency, and an infinite number is refused (Excel has none)."""
     frame = spec.frame
     columns: list[_Column] = []
     currencies: list[Any] | None = None
@@ -331,7 +340,7 @@ def _prepare_mixed(
         raise ValueError(f"column {name}: {len(kinds)} cell kinds for {len(raw)} rows")
     values: list[Any] = []
     writers: list[str] = []
-    fmts: list[Any] = []
+    fmts: list[Format | None] = []
     widths: list[float] = []
     for value, kind in zip(raw, kinds, strict=True):
         base, _, code = kind.partition(":")
@@ -349,14 +358,14 @@ def _prepare_mixed(
             writers.append("boolean")
             fmts.append(None)
         elif base == "date":
-            values.append(_date_values(pd.Series([value]))[0])
+            values.append(excel_serial(value))
             writers.append("number")
             fmts.append(formats.by_kind["date"])
         elif base == "money":
             values.append(float(value))
             writers.append("number")
             fmts.append(formats.money_for(code))
-        elif base in _NUMBER_FORMATS:
+        elif base in _NUMBER_KINDS:
             values.append(float(value))
             writers.append("number")
             fmts.append(formats.by_kind[base])
@@ -373,29 +382,30 @@ def _prepare_mixed(
 # --------------------------------------------------------------------------------------------
 
 
-def _write_rows(worksheet: Any, columns: list[_Column], start: int, stop: int) -> None:
-    """Write data rows ``start:stop`` below the header, row by row (constant_memory order).
+def _write_rows(worksheet: Worksheet, columns: list[_Column], start: int, stop: int) -> None:
+    """Write data rows ``start:stop`` below the header, cell by cell through xlsxwriter's public
+    API, row by row (the order ``constant_memory`` requires).  Empty cells are not written.
 
-    The undecorated ``_write_*`` methods of xlsxwriter skip the A1-notation argument parsing of
-    the public ones; the values were prepared per column, so the loop only indexes lists.
+    The values were prepared per column, so the loop only indexes lists.
     """
-    write_number = worksheet._write_number
-    write_string = worksheet._write_string
-    write_boolean = worksheet._write_boolean
-    by_name = {"number": write_number, "string": write_string, "boolean": write_boolean}
-    plain: list[tuple[int, Callable[..., Any], list[Any], Any]] = []
-    per_row: list[tuple[int, Callable[..., Any], list[Any], list[Any]]] = []
-    mixed: list[_Column] = []
+    by_name: dict[str, Callable[..., Any]] = {
+        "number": worksheet.write_number,
+        "string": worksheet.write_string,
+        "boolean": worksheet.write_boolean,
+    }
+    plain: list[tuple[int, Callable[..., Any], list[Any], Format | None]] = []
+    per_row: list[tuple[int, Callable[..., Any], list[Any], list[Format | None]]] = []
+    mixed: list[tuple[int, list[str], list[Any], list[Format | None]]] = []
     for col in columns:
         if col.row_writers is not None:
-            mixed.append(col)
+            mixed.append((col.index, col.row_writers, col.values, col.row_formats or []))
             continue
         if col.kind == "text":
-            write = write_string
+            write = by_name["string"]
         elif col.kind == "bool":
-            write = write_boolean
+            write = by_name["boolean"]
         else:
-            write = write_number
+            write = by_name["number"]
         if col.row_formats is not None:
             per_row.append((col.index, write, col.values, col.row_formats))
         else:
@@ -410,106 +420,17 @@ def _write_rows(worksheet: Any, columns: list[_Column], start: int, stop: int) -
             v = values[i]
             if v is not None:
                 write(row, c, v, fmts[i])
-        for col in mixed:
-            kind = col.row_writers[i]  # type: ignore[index]
+        for c, writers, values, fmts in mixed:
+            kind = writers[i]
             if kind != "blank":
-                by_name[kind](row, col.index, col.values[i], col.row_formats[i])  # type: ignore[index]
+                by_name[kind](row, c, values[i], fmts[i])
         row += 1
 
 
-_FAST_BATCH_ROWS = 20_000
-_SHORT_STRING = 32767 // 2  # a string this short cannot pass Excel's 32,767 UTF-16 units
-
-
-def _fast_path_possible(worksheet: Any, columns: list[_Column]) -> bool:
-    """The direct row writer applies to streamed sheets of plain columns and ordinary strings."""
-    if not getattr(worksheet, "constant_memory", False) or getattr(worksheet, "fh", None) is None:
-        return False
-    if any(col.row_writers is not None for col in columns):
-        return False
-    for col in columns:
-        if col.kind == "text" and any(v is not None and len(v) > _SHORT_STRING for v in col.values):
-            return False
-    return True
-
-
-_NEEDS_ESCAPING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-
-
-def _inline_string_body(text: str, attr: str) -> str:
-    """The cell element after its reference, exactly as xlsxwriter writes an inline string."""
-    if _NEEDS_ESCAPING.search(text) is None:
-        return f'{attr} t="inlineStr"><is><t>{text}</t></is></c>'
-    text = XMLwriter._escape_control_characters(text)
-    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'{attr} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-
-
-def _render_column(col: _Column, start: int, stop: int, first_row: int) -> list[str]:
-    """XML of one column's cells for data rows ``start:stop`` ('' for an empty cell)."""
-    letter = xl_col_to_name(col.index)
-    values = col.values[start:stop]
-    rows = range(first_row, first_row + len(values))
-    if col.kind == "text":
-        cache: dict[str, str] = {}
-        out = []
-        for r, v in zip(rows, values, strict=True):
-            if v is None:
-                out.append("")
-                continue
-            body = cache.get(v)
-            if body is None:
-                body = cache[v] = _inline_string_body(v, "")
-            out.append(f'<c r="{letter}{r}"{body}')
-        return out
-    if col.kind == "bool":
-        return [
-            "" if v is None else f'<c r="{letter}{r}" t="b"><v>{1 if v else 0}</v></c>'
-            for r, v in zip(rows, values, strict=True)
-        ]
-    if col.row_formats is not None:
-        attrs = [f' s="{f._get_xf_index()}"' if f else "" for f in col.row_formats[start:stop]]
-        return [
-            "" if v is None else f'<c r="{letter}{r}"{a}><v>{v:.16G}</v></c>'
-            for r, v, a in zip(rows, values, attrs, strict=True)
-        ]
-    attr = f' s="{col.fmt._get_xf_index()}"' if col.fmt else ""
-    return [
-        "" if v is None else f'<c r="{letter}{r}"{attr}><v>{v:.16G}</v></c>'
-        for r, v in zip(rows, values, strict=True)
-    ]
-
-
-def _write_rows_fast(worksheet: Any, columns: list[_Column], start: int, stop: int) -> None:
-    """Stream data rows straight into the sheet's row file, as xlsxwriter would write them.
-
-    In ``constant_memory`` mode xlsxwriter appends each finished row's XML to a temporary file;
-    going through its per-cell API costs two method calls, a namedtuple and an attribute list
-    per cell.  Here each column's cells are rendered at once (strings escaped once per distinct
-    value) and a batch of rows is written in one call.  The output is the same bytes
-    (``test_fast_rows_write_the_same_xml_as_xlsxwriter`` pins it).
-    """
-    worksheet._write_single_row(1)  # flush the header row (row 0) the ordinary way
-    fh = worksheet.fh
-    for a in range(start, stop, _FAST_BATCH_ROWS):
-        b = min(a + _FAST_BATCH_ROWS, stop)
-        first_row = a - start + 2  # Excel row number of data row ``a`` on this sheet
-        rendered = [_render_column(col, a, b, first_row) for col in columns]
-        fh.write(
-            "".join(
-                f'<row r="{r}">{"".join(cells)}</row>'
-                for r, cells in enumerate(zip(*rendered, strict=True), start=first_row)
-            )
-        )
-    last = stop - start  # zero-based index of the last data row
-    worksheet._check_dimensions(last, len(columns) - 1)
-    worksheet.previous_row = last
-
-
 def _add_highlights(
-    worksheet: Any, spec: SheetSpec, formats: _Formats, n_rows: int, n_cols: int
+    worksheet: Worksheet, spec: SheetSpec, formats: _Formats, n_rows: int, n_cols: int
 ) -> None:
+    """Each :class:`Highlight` of ``spec`` as a conditional format over the data rows."""
     if n_rows == 0:
         return
     positions = {name: i for i, name in enumerate(spec.frame.columns)}
@@ -531,11 +452,13 @@ def _add_highlights(
 
 
 def _add_chart(
-    workbook: xlsxwriter.Workbook,
-    worksheet: Any,
+    workbook: Workbook,
+    worksheet: Worksheet,
     chart: ChartSpec,
     specs: dict[str, SheetSpec],
 ) -> None:
+    """Draw ``chart`` on ``worksheet`` from its data sheet; an empty data sheet, or one too long
+    for a single sheet, gets no chart."""
     data = specs.get(chart.data_sheet)
     if data is None:
         raise ValueError(f"chart {chart.title!r}: no sheet {chart.data_sheet!r} in the workbook")
@@ -561,7 +484,7 @@ def _add_chart(
     worksheet.insert_chart(chart.anchor, column_chart)
 
 
-def _print_setup(worksheet: Any) -> None:
+def _print_setup(worksheet: Worksheet) -> None:
     """Printed, a report is landscape, one page wide, with the header row on every page."""
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
@@ -573,7 +496,6 @@ def write_workbook(
     path: Path | str,
     sheets: Sequence[SheetSpec],
     *,
-    created: dt.datetime = FIXED_CREATED,
     max_rows: int = EXCEL_MAX_DATA_ROWS,
     tmpdir: Path | str | None = None,
     fast_rows: bool = True,
@@ -581,26 +503,17 @@ def write_workbook(
     """Write ``sheets`` in order into one xlsx workbook at ``path``; return the sheet names.
 
     A table longer than ``max_rows`` data rows continues on ``<name>_2``, ``<name>_3``, ...
-    (``max_rows`` is injectable so that tests can split small tables).  ``created`` is the only
-    date stamped into the file; the default is a fixed constant so that the same frames always
-    give the same bytes.  ``fast_rows=False`` writes every cell through xlsxwriter's own API
-    (the reference the fast row writer is tested against).
+    (``max_rows`` is injectable so that tests can split small tables).  The only date stamped
+    into the file is :data:`FIXED_CREATED`, so the same frames always give the same bytes.
+    ``tmpdir`` holds xlsxwriter's temporary row files.  The rows of a sheet take the fast path
+    of :mod:`~prepaid_recon.xlsx.fastrows` when it applies; ``fast_rows=False`` writes every
+    cell through xlsxwriter's public API (the reference the fast path is tested against).
     """
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "tmpdir": str(tmpdir) if tmpdir is not None else None,
-        },
-    )
+    workbook = new_workbook(path, constant_memory=True, tmpdir=tmpdir)
     written: list[str] = []
     try:
-        workbook.set_properties({"created": created, "author": "prepaid-recon"})
         formats = _Formats(workbook)
         specs = {spec.name: spec for spec in sheets}
         for spec in sheets:
@@ -620,8 +533,8 @@ def write_workbook(
                     worksheet.autofilter(0, 0, stop - start, n_cols - 1)
                 for col in columns:
                     worksheet.write_string(0, col.index, col.name, formats.header)
-                if fast_rows and stop > start and _fast_path_possible(worksheet, columns):
-                    _write_rows_fast(worksheet, columns, start, stop)
+                if fast_rows and stop > start and fastrows.fast_path_possible(worksheet, columns):
+                    fastrows.write_rows_fast(worksheet, columns, start, stop)
                 else:
                     _write_rows(worksheet, columns, start, stop)
                 _add_highlights(worksheet, spec, formats, stop - start, n_cols)
