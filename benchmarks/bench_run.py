@@ -147,7 +147,11 @@ def rustpy_python(cache: Path) -> str:
 def generator_hash() -> str:
     """Hash of the sample generator's source: a changed generator gets a new cache entry."""
     digest = hashlib.sha256()
-    for rel in ("src/prepaid_recon/synthetic.py", "src/prepaid_recon/xlsx/templates.py"):
+    for rel in (
+        "src/prepaid_recon/synthetic.py",
+        "src/prepaid_recon/xlsx/templates.py",
+        "src/prepaid_recon/xlsx/book.py",
+    ):
         path = REPO / rel
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:10]

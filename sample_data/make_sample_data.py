@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from prepaid_recon.domain import round_half_away
-from prepaid_recon.io.templates import column_names
-from prepaid_recon.sample import write_inputs
+from prepaid_recon.synthetic import write_inputs
+from prepaid_recon.xlsx.templates import column_names
 
 HERE = Path(__file__).resolve().parent
 SEED = 20261031

@@ -22,7 +22,7 @@ from builders import Text, write_inputs
 from prepaid_recon.cli import cli, main
 from prepaid_recon.domain import Period
 from prepaid_recon.read.tables import read_inputs
-from prepaid_recon.validate.checks import validate
+from prepaid_recon.validate import validate
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("v[0-9]_*.json"))
 """The seed-flow scenarios v1..v5 (the acceptance suite's own, kept in tests/scenarios)."""

@@ -36,7 +36,7 @@ def ledger(**line) -> dict[str, list[dict]]:
 def test_clean_input_has_no_finding_and_hands_typed_inputs_over(tmp_path, inputs):
     from builders import write_inputs
     from prepaid_recon.read.tables import read_inputs
-    from prepaid_recon.validate.checks import validate
+    from prepaid_recon.validate import validate
 
     inputs.update(ledger())
     result = validate(read_inputs(write_inputs(tmp_path, inputs)), None)
@@ -609,7 +609,7 @@ def test_timesheet_dated_before_its_ticket_was_created_is_a_warning(tmp_path, in
 def test_warnings_alone_still_hand_the_inputs_to_the_rules(tmp_path, inputs):
     from builders import write_inputs
     from prepaid_recon.read.tables import read_inputs
-    from prepaid_recon.validate.checks import validate
+    from prepaid_recon.validate import validate
 
     inputs["tickets"][0]["team"] = "Internal"
     result = validate(read_inputs(write_inputs(tmp_path, inputs)), None)

@@ -274,6 +274,10 @@ class Finding:
     value: str
     message: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Code):
+            raise TypeError(f"a finding's code must be a Code member, not {self.code!r}")
+
 
 def findings_table_markdown() -> str:
     """``docs/findings.md``: the registry as a table, code | severity | meaning | where."""

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from prepaid_recon.contract import outputs
+from prepaid_recon.contract.inputs import CONFIRMED_STATES
 from prepaid_recon.domain import UomTable, round_by_unit, round_half_away, round_money
 
-CONFIRMED_STATES = ("sale", "done")
 KEY = ["order", "line"]
 
 ORDER_LINE_COLUMNS = outputs.columns("order_lines")
@@ -42,6 +42,35 @@ def line_subtotal(
     if len(raw) == 0:
         return raw.astype("float64")
     return round_money(raw, currency.astype(object)).set_axis(raw.index)
+
+
+TIME_POLICIES = ("prepaid", "timesheet")
+"""Invoicing policies whose delivered quantity is the time logged on the line."""
+
+
+def order_line_flags(
+    state: pd.Series, product_type: pd.Series, policy: pd.Series, uom: pd.Series, uoms: UomTable
+) -> pd.DataFrame:
+    """What kind of line each order line is, from its order's state and its product and unit.
+
+    ``confirmed``: the order's state is ``sale`` or ``done``; ``service``: the product is a
+    service; ``live``: both, the only lines time can be billed to; ``is_time``: the line's unit
+    is a unit of time; ``time_billed``: the policy is ``prepaid`` or ``timesheet``, so the line's
+    delivered quantity is its time expressed in its unit.  Unknown values count as false.
+    Shared by the rules and by validation, so both judge a line alike.
+    """
+    confirmed = state.isin(CONFIRMED_STATES).fillna(False).to_numpy(bool)
+    service = product_type.eq("service").fillna(False).to_numpy(bool)
+    return pd.DataFrame(
+        {
+            "confirmed": confirmed,
+            "service": service,
+            "live": confirmed & service,
+            "is_time": uoms.is_time(uom).to_numpy(bool),
+            "time_billed": policy.isin(TIME_POLICIES).fillna(False).to_numpy(bool),
+        },
+        index=state.index,
+    )
 
 
 def order_line_context(
@@ -87,10 +116,9 @@ def order_line_context(
     ctx = order_lines.merge(head, on="order", how="inner").merge(prod, on="product", how="left")
     ctx = ctx.sort_values(KEY, kind="stable").reset_index(drop=True)
     ctx["uom"] = ctx["uom"].fillna(ctx["product_uom"])
-    ctx["confirmed"] = ctx["state"].isin(CONFIRMED_STATES).to_numpy(bool)
-    ctx["service"] = ctx["type"].eq("service").fillna(False).to_numpy(bool)
-    ctx["live"] = ctx["confirmed"] & ctx["service"]
-    ctx["is_time"] = uoms.is_time(ctx["uom"]).to_numpy(bool)
+    flags = order_line_flags(ctx["state"], ctx["type"], ctx["invoicing_policy"], ctx["uom"], uoms)
+    for flag in ("confirmed", "service", "live", "is_time"):
+        ctx[flag] = flags[flag].to_numpy(bool)
     ctx["unit_hours"] = uoms.sizes(ctx["uom"]).where(ctx["is_time"])
     ctx["rounding"] = uoms.roundings(ctx["uom"]).fillna(0.01)
     ctx["ordered_hours"] = ctx["quantity"] * ctx["unit_hours"]

@@ -1,0 +1,396 @@
+"""The business checks across sheets (CONTRACT section 4, RULES section 3): what points where.
+
+* Order-line facts: for each order line, its customer, whether its order is confirmed and in
+  this run, whether it is a service, its policy and whether its unit is a unit of time, judged
+  as the rules judge them (:func:`prepaid_recon.rules.lines.order_line_flags`); and the tasks
+  confirmed orders create (:func:`prepaid_recon.rules.tasks.build_tasks`).
+* Links: an explicit ``order``/``line`` on a ticket or a timesheet names an existing service
+  line of a confirmed order of the same customer (``invalid_link``, ``incomplete_link``; a line
+  of an order after the cut-off is a ``link_after_cutoff`` warning); a ticket's task is of its
+  customer's order.
+* Tickets: their team and task exist; a link while the team does not re-invoice time is a
+  ``link_not_billed`` warning.
+* Timesheets: a ticket or a task each, unique ids, existing tickets and tasks; time reaching a
+  prepaid or timesheet line not sold in a unit of time (``non_time_unit_link``); time on a team
+  without timesheets; entries exported twice, dated before their ticket, or after the cut-off.
+* Ledger: reversed invoices, invoices and order lines exist; currencies are ISO codes; units
+  are known and of the order line's category; negative quantities and documents after the
+  cut-off are warnings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from prepaid_recon.domain import Period, UomTable
+from prepaid_recon.findings import Code, Finding, Severity
+from prepaid_recon.read.cells import present
+from prepaid_recon.rules.lines import order_line_flags
+from prepaid_recon.rules.tasks import build_tasks
+from prepaid_recon.validate.collector import Findings, Table
+from prepaid_recon.validate.lookups import (
+    KEY_SEPARATOR,
+    check_unknown,
+    join_line,
+    line_key,
+    lookup,
+)
+from prepaid_recon.validate.sheets import after_cutoff, bad_currency
+
+
+def line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None) -> pd.DataFrame:
+    """Per order line, by key: customer, state, confirmed, in this run, service, policy, unit.
+
+    Every line is here, also those of orders after the cut-off (``in_run`` false) and of
+    unknown orders or products (not confirmed, not a service).
+    """
+    lines = tables["order_lines"].data
+    orders = tables["orders"].data.drop_duplicates("order").set_index("order")
+    products = tables["products"].data.drop_duplicates("product").set_index("product")
+    state = lookup(lines["order"], orders["state"])
+    policy = lines["product"].map(products["invoicing_policy"])
+    flags = order_line_flags(
+        state, lines["product"].map(products["type"]), policy, lines["uom"], uoms
+    )
+    facts = pd.DataFrame(
+        {
+            "order": lines["order"],
+            "line": lines["line"],
+            "customer": lookup(lines["order"], orders["customer"]),
+            "state": state,
+            "confirmed": flags["confirmed"],
+            "service": flags["service"],
+            "policy": policy,
+            "time_unit": flags["is_time"],
+        }
+    )
+    order_date = lookup(lines["order"], orders["order_date"])
+    facts["in_run"] = True if period is None else order_date <= period.cutoff_ts
+    facts = facts[facts["order"].notna() & facts["line"].notna()]
+    facts["key"] = line_key(facts)
+    return facts.drop_duplicates("key").set_index("key")
+
+
+def task_lines(tables: dict[str, Table], uoms: UomTable, period: Period | None) -> pd.DataFrame:
+    """The tasks that confirmed orders create, by name (RULES section 2)."""
+    cutoff = period.cutoff_ts if period is not None else pd.Timestamp.max.normalize()
+    orders, lines, products = (tables[s].data for s in ("orders", "order_lines", "products"))
+    orders = orders.dropna(subset=["order", "customer", "order_date", "state"])
+    orders = orders.drop_duplicates("order")
+    products = products.dropna(subset=["product", "type", "uom"]).drop_duplicates("product")
+    products = products[products["uom"].isin(uoms.names())]
+    usable = (
+        lines["order"].isin(orders["order"])
+        & lines["product"].isin(products["product"])
+        & lines["line"].notna()
+        & lines["quantity"].notna()
+        & lines["uom"].isin(uoms.names())
+        & ~line_key(lines).duplicated()
+    )
+    tasks, _ = build_tasks(orders, lines[usable], products, uoms, cutoff)
+    return tasks.drop_duplicates("task").set_index("task")
+
+
+def check_link(
+    f: Findings,
+    t: Table,
+    link_order: pd.Series,
+    link_line: pd.Series,
+    customer: pd.Series,
+    facts: pd.DataFrame,
+    column: str,
+    check_after: pd.Series,
+) -> pd.Series:
+    """An explicit link must name a service line of a confirmed order of the same customer.
+
+    Returns the mask of rows whose link names an existing line of the customer's confirmed
+    order in this run.
+    """
+    has = link_order.notna() & link_line.notna()
+    key = join_line(link_order, link_line, KEY_SEPARATOR)
+    exists = has & key.isin(facts.index)
+    f.add(
+        Code.UNKNOWN_REFERENCE,
+        t,
+        has & ~exists,
+        column,
+        "no such order line (order and line).",
+        values=join_line(link_order, link_line),
+    )
+    fact = facts.reindex(key.where(exists))
+    fact.index = t.data.index
+    shown = join_line(link_order, link_line)
+    in_run = fact["in_run"].fillna(True).astype(bool) | ~check_after
+    other = exists & fact["customer"].ne(customer) & customer.notna()
+    f.add(
+        Code.INVALID_LINK,
+        t,
+        other,
+        column,
+        "linked to an order line of another customer ("
+        + fact["customer"].astype("str").fillna("")
+        + "), not of "
+        + customer.astype("str").fillna("")
+        + ".",
+        values=shown,
+    )
+    unconfirmed = exists & ~other & ~fact["confirmed"].fillna(False).astype(bool)
+    f.add(
+        Code.INVALID_LINK,
+        t,
+        unconfirmed,
+        column,
+        "linked to an order line of an unconfirmed order (state "
+        + fact["state"].astype("str").fillna("")
+        + ", not sale or done).",
+        values=shown,
+    )
+    future = exists & ~other & ~unconfirmed & ~in_run
+    f.add(
+        Code.LINK_AFTER_CUTOFF,
+        t,
+        future,
+        column,
+        "linked to an order dated after the cut-off: its time is not billed this run.",
+        values=shown,
+    )
+    ok = exists & ~other & ~unconfirmed & ~future
+    not_service = ok & ~fact["service"].fillna(False).astype(bool)
+    f.add(
+        Code.INVALID_LINK,
+        t,
+        not_service,
+        column,
+        "linked to an order line that is not a service.",
+        values=shown,
+    )
+    no_time = (
+        ok
+        & ~not_service
+        & fact["policy"].isin(["prepaid", "timesheet"])
+        & ~fact["time_unit"].fillna(False).astype(bool)
+    )
+    f.add(
+        Code.NON_TIME_UNIT_LINK,
+        t,
+        no_time,
+        column,
+        "time cannot be billed to a line whose unit is not a unit of time.",
+        values=shown,
+    )
+    incomplete = link_order.notna() ^ link_line.notna()
+    f.add(
+        Code.INCOMPLETE_LINK,
+        t,
+        incomplete,
+        "line" if link_order.notna().any() else "order",
+        "give both 'order' and 'line', or neither.",
+    )
+    return ok
+
+
+def _check_task_unit(
+    f: Findings, t: Table, task: pd.Series, tasks: pd.DataFrame, facts: pd.DataFrame
+) -> None:
+    """Time reaching a prepaid or timesheet line through its task needs a unit of time."""
+    known = task.notna() & task.isin(tasks.index)
+    key = join_line(lookup(task, tasks["order"]), lookup(task, tasks["line"]), KEY_SEPARATOR)
+    fact = facts.reindex(key.where(known).to_numpy())
+    by_time = fact["policy"].isin(["prepaid", "timesheet"]).to_numpy(bool)
+    no_time = by_time & ~fact["time_unit"].astype("boolean").fillna(True).to_numpy(bool)
+    f.add(
+        Code.NON_TIME_UNIT_LINK,
+        t,
+        pd.Series(no_time, index=t.data.index) & known,
+        "task",
+        "the task's order line is not sold in a unit of time: hours cannot be billed to it.",
+    )
+
+
+def check_tickets(
+    t: Table,
+    f: Findings,
+    tables: dict[str, Table],
+    facts: pd.DataFrame,
+    tasks: pd.DataFrame,
+    period: Period | None,
+) -> None:
+    d = t.data
+    teams = tables["teams"].data.drop_duplicates("team").set_index("team")
+    check_unknown(f, t, "team", teams.index, "team in the teams sheet")
+    check_unknown(f, t, "task", tasks.index, "task created by a confirmed order (see tasks.xlsx)")
+    after = (d["created"] <= period.cutoff_ts) if period is not None else d["created"].notna()
+    explicit = check_link(f, t, d["order"], d["line"], d["customer"], facts, "order", after)
+    task_customer = d["task"].map(tasks["customer"])
+    f.add(
+        Code.INVALID_LINK,
+        t,
+        task_customer.notna() & task_customer.ne(d["customer"]),
+        "task",
+        "linked to the task of another customer's order.",
+    )
+    _check_task_unit(f, t, d["task"].where(d["order"].isna() & d["line"].isna()), tasks, facts)
+    reinvoicing = d["team"].map(teams["time_reinvoicing"]).astype("boolean")
+    reinvoicing = reinvoicing.fillna(True).astype(bool)
+    linked = explicit | task_customer.notna()
+    f.add(
+        Code.LINK_NOT_BILLED,
+        t,
+        linked & ~reinvoicing,
+        "order",
+        "linked to an order line, but the team does not re-invoice time: not billed.",
+        values=(d["order"].fillna(d["task"])),
+    )
+
+
+def check_timesheets(
+    t: Table,
+    f: Findings,
+    tables: dict[str, Table],
+    facts: pd.DataFrame,
+    tasks: pd.DataFrame,
+    period: Period | None,
+) -> None:
+    d = t.data
+    tickets = tables["tickets"].data.drop_duplicates("ticket").set_index("ticket")
+    teams = tables["teams"].data.drop_duplicates("team").set_index("team")
+    if "ticket" not in t.columns_given and "task" not in t.columns_given:
+        f.add_one(
+            Finding(
+                Severity.ERROR,
+                Code.MISSING_COLUMN,
+                t.file,
+                t.sheet,
+                None,
+                "ticket",
+                "",
+                "timesheets need a 'ticket' or a 'task' column.",
+            )
+        )
+    else:
+        column = "ticket" if "ticket" in t.columns_given else "task"
+        f.add(
+            Code.MISSING_VALUE,
+            t,
+            d["ticket"].isna() & d["task"].isna(),
+            column,
+            "each timesheet needs a ticket or a task.",
+        )
+    dup_id = d["timesheet"].notna() & d["timesheet"].duplicated(keep="first")
+    f.add(Code.DUPLICATE_KEY, t, dup_id, "timesheet", "this timesheet id is already used.")
+    check_unknown(f, t, "ticket", tickets.index, "ticket in the tickets sheet")
+    check_unknown(f, t, "task", tasks.index, "task created by a confirmed order (see tasks.xlsx)")
+    customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
+    in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
+    check_link(f, t, d["order"], d["line"], customer, facts, "order", in_scope)
+    on_task_only = d["ticket"].isna() & d["order"].isna() & d["line"].isna()
+    _check_task_unit(f, t, d["task"].where(on_task_only), tasks, facts)
+    team = d["ticket"].map(tickets["team"])
+    on_ticket = team.map(teams["timesheet_on_ticket"]).astype("boolean").fillna(True).astype(bool)
+    f.add(
+        Code.TEAM_WITHOUT_TIMESHEETS,
+        t,
+        d["ticket"].notna() & ~on_ticket,
+        "ticket",
+        "time logged on a ticket of a team without timesheet_on_ticket.",
+    )
+    _possible_duplicates(t, f)
+    created = lookup(d["ticket"], tickets["created"])
+    f.add(
+        Code.BEFORE_TICKET_CREATED,
+        t,
+        d["date"] < created,
+        "date",
+        "timesheet dated before its ticket was created.",
+    )
+    after_cutoff(f, t, "date", period, "dated after the cut-off", "counted in a later period")
+
+
+_SAME_ENTRY = ["employee", "date", "ticket", "task", "hours", "description"]
+
+
+def _possible_duplicates(t: Table, f: Findings) -> None:
+    """The same entry (employee, date, ticket or task, hours, description) exported twice.
+
+    A warning on every repeat after the first, pointing at the first: the run still counts
+    both, since two identical entries can be real (two calls of an hour on the same day).
+    A row with a ``timesheet`` id is identified by it: two ids are two entries, and an id
+    given twice is already a ``duplicate_key`` error; so only rows without an id are compared.
+    """
+    d = t.data
+    complete = d["employee"].notna() & d["date"].notna() & d["hours"].notna()
+    if "timesheet" in t.raw.columns:
+        complete &= ~present(t.raw["timesheet"])
+    entries = d.loc[complete, _SAME_ENTRY]
+    repeat = entries.duplicated(keep="first")
+    if not repeat.any():
+        return
+    group = entries.groupby(_SAME_ENTRY, dropna=False, sort=False).ngroup()
+    first_row = pd.Series(entries.index, index=entries.index).groupby(group).transform("min")
+    message = (
+        "same employee, date, ticket, hours and description as row "
+        + first_row.astype("str")
+        + ": exported twice? Both are counted; delete the repeat if it is one."
+    )
+    f.add(
+        Code.POSSIBLE_DUPLICATE,
+        t,
+        repeat.reindex(d.index, fill_value=False),
+        "hours",
+        message,
+    )
+
+
+def check_ledger(
+    tables: dict[str, Table],
+    f: Findings,
+    facts: pd.DataFrame,
+    uoms: UomTable,
+    period: Period | None,
+) -> None:
+    inv = tables["invoices"]
+    d = inv.data
+    check_unknown(f, inv, "reverses", pd.Index(d["invoice"].dropna()), "invoice in the ledger")
+    f.add(
+        Code.BAD_CURRENCY,
+        inv,
+        bad_currency(d["currency"]),
+        "currency",
+        "currency must be an ISO 4217 code.",
+    )
+    after_cutoff(f, inv, "invoice_date", period, "dated after the cut-off", "ignored this run")
+    lines = tables["invoice_lines"]
+    ld = lines.data
+    check_unknown(
+        f, lines, "invoice", pd.Index(d["invoice"].dropna()), "invoice in the invoices sheet"
+    )
+    has = ld["order"].notna() & ld["line"].notna()
+    key = line_key(ld)
+    f.add(
+        Code.UNKNOWN_REFERENCE,
+        lines,
+        has & ~key.isin(facts.index),
+        "line",
+        "no such order line (order and line).",
+    )
+    f.add(
+        Code.NEGATIVE_QUANTITY,
+        lines,
+        ld["quantity"] < 0,
+        "quantity",
+        "negative quantity on a ledger line: write it positive; credit notes subtract.",
+    )
+    known = ld["uom"].isin(uoms.names())
+    f.add(Code.UNKNOWN_REFERENCE, lines, ld["uom"].notna() & ~known, "uom", "no such unit.")
+    order_lines = tables["order_lines"].data
+    line_uom = pd.Series(order_lines["uom"].to_numpy(), index=line_key(order_lines).to_numpy())
+    line_uom = line_uom[~line_uom.index.duplicated()]
+    target = uoms.categories(lookup(key, line_uom))
+    mismatch = known & target.notna() & uoms.categories(ld["uom"].fillna("")).ne(target)
+    f.add(
+        Code.UOM_CATEGORY_MISMATCH,
+        lines,
+        mismatch,
+        "uom",
+        "the unit is of another category than the order line's unit.",
+    )
