@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+import pandera.pandas as pa
 import pytest
+from pandera.typing import Series
 
 from builders import Text, check, clean_inputs, where
 
@@ -665,3 +668,109 @@ def test_a_bad_cell_is_reported_once_not_again_as_missing(tmp_path, inputs):
     assert list(zip(findings["code"], findings["row"], findings["column"], strict=True)) == [
         ("bad_hours", 2, "hours")
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The pandera models: every failure becomes a finding
+# --------------------------------------------------------------------------------------------
+
+
+def _model_findings(model, data: pd.DataFrame) -> pd.DataFrame:
+    """Run ``model`` as validation runs a contract model on ``data``; the findings frame."""
+    from prepaid_recon.validate.collector import Findings, Table
+    from prepaid_recon.validate.columns import run_model
+
+    table = Table("products", "products.xlsx", data, data, set(data.columns))
+    findings = Findings()
+    run_model(table, findings, model.to_schema())
+    return findings.frame()
+
+
+def test_every_check_of_every_contract_model_has_its_finding():
+    from prepaid_recon.contract.inputs import CONTRACTS
+    from prepaid_recon.validate.columns import CHECK_FINDINGS
+
+    unmapped = []
+    for sheet, contract in CONTRACTS.items():
+        for name, column in contract.model.to_schema().columns.items():
+            names = [c.name for c in column.checks]
+            names += ["not_nullable"] if not column.nullable else []
+            names += ["field_uniqueness"] if column.unique else []
+            unmapped += [f"{sheet}.{name}: {n}" for n in names if n not in CHECK_FINDINGS]
+    assert unmapped == [], "give these pandera checks a finding in validate/columns.py"
+
+
+class _Tiny(pa.DataFrameModel):
+    """A model using checks the contract does not use (yet)."""
+
+    class Config:
+        strict = False
+        coerce = False
+
+    hours: Series[float] = pa.Field(nullable=True, lt=10)
+    rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 5})
+    code: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]+$")
+    kind: Series[str] = pa.Field(nullable=True, notin=["none"])
+    amount: Series[float] = pa.Field(nullable=True)
+
+    @pa.check("amount", name="positive_amount")
+    def _positive(cls, amount: Series[float]) -> Series[bool]:
+        return amount > 0
+
+
+def test_a_failure_of_a_check_unmapped_before_is_a_finding_on_its_cell():
+    data = pd.DataFrame(
+        {
+            "hours": [50.0, 1.0],
+            "rate": [9.0, 1.0],
+            "code": ["ab", "AB"],
+            "kind": ["none", "x"],
+            "amount": [1.0, 2.0],
+        },
+        index=[2, 3],
+    )
+    findings = _model_findings(_Tiny, data)
+    found = set(
+        zip(findings["code"], findings["row"], findings["column"], findings["value"], strict=True)
+    )
+    assert found == {
+        ("out_of_range", 2, "hours", "50"),
+        ("out_of_range", 2, "rate", "9"),
+        ("not_allowed", 2, "code", "ab"),
+        ("not_allowed", 2, "kind", "none"),
+    }
+    assert set(findings["severity"]) == {"error"}
+    message = findings.loc[findings["column"].eq("hours"), "message"].item()
+    assert message == "'hours' must be less than 10."
+
+
+def test_a_failure_of_an_unknown_check_is_an_invalid_value_naming_the_check():
+    data = pd.DataFrame(
+        {"hours": 1.0, "rate": 1.0, "code": "AB", "kind": "x", "amount": [-1.0, 2.0]}, index=[2, 3]
+    )
+    findings = _model_findings(_Tiny, data)
+    assert list(zip(findings["code"], findings["row"], findings["column"], strict=True)) == [
+        ("invalid_value", 2, "amount")
+    ]
+    assert "positive amount" in findings["message"].item()
+
+
+def test_a_failure_of_a_whole_column_is_a_finding_without_a_row():
+    class Typed(pa.DataFrameModel):
+        hours: Series[float] = pa.Field(nullable=True)
+
+    data = pd.DataFrame({"hours": pd.array([1, 2], dtype="Int64")}, index=[2, 3])
+    findings = _model_findings(Typed, data)
+    assert findings[["severity", "code", "column", "value"]].to_dict("records") == [
+        {"severity": "error", "code": "invalid_value", "column": "hours", "value": "Int64"}
+    ]
+    assert findings["row"].isna().all()
+
+
+def test_a_column_missing_from_the_frame_is_a_missing_column_finding():
+    data = pd.DataFrame({"hours": [1.0], "rate": [1.0], "code": ["AB"]}, index=[2])
+    findings = _model_findings(_Tiny, data)
+    assert set(zip(findings["code"], findings["column"], strict=True)) == {
+        ("missing_column", "kind"),
+        ("missing_column", "amount"),
+    }

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -82,60 +85,244 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
     return table
 
 
-_CHECK_CODES = {
-    "not_nullable": (Code.MISSING_VALUE, "'{col}' is required but empty."),
-    "field_uniqueness": (Code.DUPLICATE_KEY, "'{col}' {value} is already used on an earlier row."),
-    "isin": (Code.NOT_ALLOWED, "'{col}' must be one of {allowed}; '{value}' is not."),
-    "greater_than_or_equal_to": (Code.OUT_OF_RANGE, "'{col}' must be at least {bound}."),
-    "less_than_or_equal_to": (Code.OUT_OF_RANGE, "'{col}' must be at most {bound}."),
-    "greater_than": (Code.OUT_OF_RANGE, "'{col}' must be more than {bound}."),
+# --------------------------------------------------------------------------------------------
+# The pandera models: every failure becomes a finding
+# --------------------------------------------------------------------------------------------
+
+Template: TypeAlias = str | Callable[[Mapping[str, object]], str]
+"""A message template, or a function of the check's statistics giving one.
+
+Placeholders: ``{col}`` the column, ``{cell}`` the cell as typed (for a failure of the whole
+column, what pandera found), and any statistic of the check (``{min_value}``, ...).
+"""
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """What a failed pandera check becomes: a finding code and a message template."""
+
+    code: Code
+    template: Template
+
+
+def _in_range(stats: Mapping[str, object]) -> str:
+    low = "at least" if stats.get("include_min", True) else "more than"
+    high = "at most" if stats.get("include_max", True) else "less than"
+    return f"'{{col}}' must be {low} {{min_value}} and {high} {{max_value}}."
+
+
+def _str_length(stats: Mapping[str, object]) -> str:
+    if stats.get("exact_value") is not None:
+        return "'{col}' must be {exact_value} characters long; '{cell}' is not."
+    if stats.get("min_value") is None:
+        return "'{col}' must be at most {max_value} characters long; '{cell}' is not."
+    if stats.get("max_value") is None:
+        return "'{col}' must be at least {min_value} characters long; '{cell}' is not."
+    return "'{col}' must be {min_value} to {max_value} characters long; '{cell}' is not."
+
+
+CHECK_FINDINGS: dict[str, CheckFinding] = {
+    # Properties of a column (pa.Field(nullable=..., unique=...)) and of the frame.
+    "not_nullable": CheckFinding(Code.MISSING_VALUE, "'{col}' is required but empty."),
+    "field_uniqueness": CheckFinding(
+        Code.DUPLICATE_KEY, "'{col}' {cell} is already used on an earlier row."
+    ),
+    "multiple_fields_uniqueness": CheckFinding(
+        Code.DUPLICATE_KEY, "'{col}' {cell} repeats, with the same {unique}, an earlier row."
+    ),
+    "column_in_dataframe": CheckFinding(Code.MISSING_COLUMN, "the sheet has no column '{cell}'."),
+    "dtype": CheckFinding(Code.INVALID_VALUE, "'{col}' holds {cell} values, not {expected}."),
+    # pandera's built-in checks.
+    "isin": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' must be one of {allowed_values}; '{cell}' is not."
+    ),
+    "notin": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' cannot be {forbidden_values}; '{cell}' is not allowed."
+    ),
+    "equal_to": CheckFinding(Code.NOT_ALLOWED, "'{col}' must be {value}; '{cell}' is not."),
+    "not_equal_to": CheckFinding(Code.NOT_ALLOWED, "'{col}' cannot be {value}."),
+    "unique_values_eq": CheckFinding(
+        Code.NOT_ALLOWED, "the values of '{col}' must be exactly {values}."
+    ),
+    "str_matches": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' must match the pattern {pattern}; '{cell}' does not."
+    ),
+    "str_contains": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' must contain {pattern}; '{cell}' does not."
+    ),
+    "str_startswith": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' must start with '{string}'; '{cell}' does not."
+    ),
+    "str_endswith": CheckFinding(
+        Code.NOT_ALLOWED, "'{col}' must end with '{string}'; '{cell}' does not."
+    ),
+    "str_length": CheckFinding(Code.NOT_ALLOWED, _str_length),
+    "greater_than": CheckFinding(Code.OUT_OF_RANGE, "'{col}' must be more than {min_value}."),
+    "greater_than_or_equal_to": CheckFinding(
+        Code.OUT_OF_RANGE, "'{col}' must be at least {min_value}."
+    ),
+    "less_than": CheckFinding(Code.OUT_OF_RANGE, "'{col}' must be less than {max_value}."),
+    "less_than_or_equal_to": CheckFinding(
+        Code.OUT_OF_RANGE, "'{col}' must be at most {max_value}."
+    ),
+    "in_range": CheckFinding(Code.OUT_OF_RANGE, _in_range),
 }
+"""pandera check name -> the finding its failures become.  A check not listed here (a custom
+check) still becomes a finding: ``invalid_value``, naming the check (:func:`_unknown_check`)."""
 
 
-def run_model(table: Table, findings: Findings) -> None:
-    """Run the sheet's pandera model lazily and translate each failure into a finding."""
-    model = CONTRACTS[table.sheet].model
-    schema = model.to_schema()
-    data = table.data
+@cache
+def contract_schema(sheet: str) -> pa.DataFrameSchema:
+    """The sheet's pandera schema as validation runs it: every check, but no dtype check.
+
+    Cell types are the parsers' job (``bad_<kind>``); the models' dtypes describe the inputs
+    after defaults, when an empty yes/no cell has become false (before, it is NA and the column
+    a nullable ``boolean``, which a ``bool`` dtype check would refuse).
+    """
+    schema = CONTRACTS[sheet].model.to_schema()
+    return schema.update_columns({name: {"dtype": None} for name in schema.columns})
+
+
+def run_model(table: Table, findings: Findings, schema: pa.DataFrameSchema | None = None) -> None:
+    """Run the sheet's pandera model lazily and turn every failure into a finding.
+
+    ``schema`` defaults to the sheet's contract (:func:`contract_schema`).  A failure on a row
+    points at its cell, unless the cell is already reported (an unreadable cell is not also
+    missing); a failure of a whole column (no row) is one finding with ``row`` empty.  A
+    required column absent from the sheet is reported once, as ``missing_column``, not again
+    on every row.
+    """
+    if schema is None:
+        schema = contract_schema(table.sheet)
     try:
-        schema.validate(data, lazy=True)
+        schema.validate(table.data, lazy=True)
         return
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    cases = cases[cases["index"].notna() & cases["column"].notna()]
-    for (column, check), group in cases.groupby(["column", "check"], sort=True):
-        name = str(check).split("(")[0]
-        if name not in _CHECK_CODES:
-            continue
-        code, template = _CHECK_CODES[name]
-        rows = pd.Index(group["index"].astype("int64").unique())
-        if name == "not_nullable" and column not in table.columns_given:
-            continue  # reported once as a missing column
-        if name == "field_uniqueness":
-            repeated = data[column].duplicated(keep="first")
-            rows = rows[repeated.reindex(rows).fillna(False).to_numpy()]
-        rows = pd.Index([r for r in rows if not findings.is_flagged(table.sheet, int(r), column)])
-        if rows.empty:
-            continue
-        col_schema = schema.columns[column]
-        allowed = ""
-        bound = ""
-        for c in col_schema.checks:
-            if c.name == "isin":
-                allowed = ", ".join(sorted(c.statistics["allowed_values"]))
-            if c.name == name and "min_value" in c.statistics:
-                bound = _fmt(c.statistics["min_value"])
-            if c.name == name and "max_value" in c.statistics:
-                bound = _fmt(c.statistics["max_value"])
-        mask = pd.Series(data.index.isin(rows), index=data.index)
-        shown = table.shown(column)
-        messages = shown.map(
-            lambda v, col=column, t=template, a=allowed, b=bound: t.format(
-                col=col, value=v, allowed=a, bound=b
+    cases = cases.assign(column=cases["column"].fillna("").astype(str))
+    on_rows = cases["index"].notna()
+    for (column, check), group in cases[on_rows].groupby(["column", "check"], sort=True):
+        _rows_failing(table, findings, schema, str(column), str(check), group)
+    for (column, check), group in cases[~on_rows].groupby(["column", "check"], sort=True):
+        _column_failing(table, findings, schema, str(column), str(check), group)
+
+
+def _rows_failing(
+    table: Table,
+    findings: Findings,
+    schema: pa.DataFrameSchema,
+    column: str,
+    check: str,
+    group: pd.DataFrame,
+) -> None:
+    """One check failed on some rows of a column: a finding on each cell not yet reported."""
+    data = table.data
+    name, stats = _check_of(schema, column, check, group)
+    if name == "not_nullable" and column not in table.columns_given:
+        return  # reported once as a missing column
+    rows = pd.Index(group["index"].astype("int64").unique())
+    if name in ("field_uniqueness", "multiple_fields_uniqueness"):
+        keys = [column] if name == "field_uniqueness" else list(schema.unique or [column])
+        repeated = data[keys].duplicated(keep="first")  # the first of a key is not a repeat
+        rows = rows[repeated.reindex(rows).fillna(False).to_numpy()]
+    rows = pd.Index([r for r in rows if not findings.is_flagged(table.sheet, int(r), column)])
+    if rows.empty:
+        return
+    found = CHECK_FINDINGS.get(name) or _unknown_check(name, stats)
+    template = found.template if isinstance(found.template, str) else found.template(stats)
+    mask = pd.Series(data.index.isin(rows), index=data.index)
+    messages = table.shown(column).map(lambda v: _render(template, column, v, stats))
+    findings.add(found.code, table, mask, column, messages)
+
+
+def _column_failing(
+    table: Table,
+    findings: Findings,
+    schema: pa.DataFrameSchema,
+    column: str,
+    check: str,
+    group: pd.DataFrame,
+) -> None:
+    """One check failed on a whole column (no row): one finding pointing at the column.
+
+    A missing column is one finding per column, named by pandera as the failure case.
+    """
+    name, stats = _check_of(schema, column, check, group)
+    found = CHECK_FINDINGS.get(name) or _unknown_check(name, stats)
+    template = found.template if isinstance(found.template, str) else found.template(stats)
+    cases = [str(v) for v in group["failure_case"].drop_duplicates()]
+    pointed = (
+        [(c, c) for c in cases] if name == "column_in_dataframe" else [(column, ", ".join(cases))]
+    )
+    for col, cell in pointed:
+        findings.add_one(
+            Finding(
+                found.code.severity,
+                found.code,
+                table.file,
+                table.sheet,
+                None,
+                col,
+                cell,
+                _render(template, col, cell, stats),
             )
         )
-        findings.add(code, table, mask, column, messages)
+
+
+def _check_of(
+    schema: pa.DataFrameSchema, column: str, check: str, group: pd.DataFrame
+) -> tuple[str, dict[str, object]]:
+    """The failed check's name and statistics, found in the schema by its number."""
+    name = check.split("(")[0]
+    stats: dict[str, object] = {}
+    number = group["check_number"].iloc[0]
+    if name == "dtype":
+        stats["expected"] = check.removeprefix("dtype(").removesuffix(")").strip("'\"")
+    elif name == "multiple_fields_uniqueness":
+        stats["unique"] = " and ".join(f"'{c}'" for c in schema.unique or [] if c != column)
+    elif number is not None and not pd.isna(number):
+        frame_check = group["schema_context"].iloc[0] == "DataFrameSchema"
+        checks = schema.checks if frame_check else schema.columns[column].checks
+        found = checks[int(number)]
+        name = found.name or name
+        stats.update(found.statistics or {})
+        if found.error and found.error != check:
+            stats["error"] = found.error
+    return name, stats
+
+
+def _unknown_check(name: str, stats: Mapping[str, object]) -> CheckFinding:
+    """A check without a finding of its own (a custom one): ``invalid_value``, naming it."""
+    words = name.strip("_<>").replace("_", " ") or "unnamed"
+    error = str(stats.get("error") or "")
+    detail = f" ({error})" if error and error != name else ""
+    text = (
+        f"'{{col}}' fails the check '{_escaped(words)}'{_escaped(detail)}: '{{cell}}' is refused."
+    )
+    return CheckFinding(Code.INVALID_VALUE, text)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _render(template: str, column: str, cell: object, stats: Mapping[str, object]) -> str:
+    values = _Blank({k: _fmt(v) for k, v in stats.items()})
+    values.update(col=column, cell=str(cell))
+    return template.format_map(values)
 
 
 def _fmt(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float | int) else str(value)
+    """A check's statistic in a message: 0 not 0.0, lists sorted and comma-separated."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(sorted(_fmt(v) for v in value))
+    return str(value)
