@@ -16,8 +16,10 @@ import pytest
 from pandera.typing import Series
 
 from builders import Text, check, clean_inputs, where
+from prepaid_recon.domain import Period
 
 D = dt.date
+PERIOD = Period(2026, 10)
 
 
 def errors(findings) -> set:
@@ -473,12 +475,77 @@ def _prepaid_units_line_with_a_task(inputs) -> None:
     inputs["order_lines"].append({"order": "S1", "line": 2, "product": "BLOCK-U", "quantity": 5})
 
 
-def test_ticket_reaching_a_prepaid_line_in_units_through_its_task_is_an_error(tmp_path, inputs):
+_UNITS_LINKS = pytest.mark.parametrize(
+    "link",
+    [{"line": 2}, {"order": None, "line": None, "task": "S1 - Support Block"}],
+    ids=["its_own_link", "its_task"],
+)
+"""Ticket T1 linked to S1/2 (prepaid, sold in Units) by its order and line, or by its task."""
+
+
+def _validated(tmp_path, inputs):
+    from builders import write_inputs
+    from prepaid_recon.read.tables import read_inputs
+    from prepaid_recon.validate import validate
+
+    return validate(read_inputs(write_inputs(tmp_path, inputs)), PERIOD)
+
+
+@_UNITS_LINKS
+def test_ticket_linked_to_a_prepaid_line_in_units_without_time_on_it_is_valid(
+    tmp_path, inputs, link
+):
     _prepaid_units_line_with_a_task(inputs)
-    ticket = inputs["tickets"][0]
-    del ticket["order"], ticket["line"]
-    ticket["task"] = "S1 - Support Block"
-    assert where(check(tmp_path, inputs), "non_time_unit_link", "error") == {("tickets", 2, "task")}
+    inputs["tickets"][0].update(link)
+    inputs["timesheets"] = []
+    result = _validated(tmp_path, inputs)
+    assert result.findings.empty
+    assert (result.errors, result.inputs is not None) == (0, True)
+
+
+@_UNITS_LINKS
+def test_time_on_a_ticket_linked_to_a_prepaid_line_in_units_is_an_error_on_the_timesheet(
+    tmp_path, inputs, link
+):
+    _prepaid_units_line_with_a_task(inputs)
+    inputs["tickets"][0].update(link)
+    del inputs["timesheets"][1]
+    findings = check(tmp_path, inputs)
+    assert errors(findings) == {("timesheets", 2, "ticket")}
+    assert where(findings, "non_time_unit_link", "error") == {("timesheets", 2, "ticket")}
+    assert "S1/2" in findings["message"].item()
+
+
+@_UNITS_LINKS
+def test_time_that_bills_nothing_this_run_on_such_a_ticket_is_no_error(tmp_path, inputs, link):
+    _prepaid_units_line_with_a_task(inputs)
+    inputs["tickets"][0].update(link)
+    inputs["timesheets"][0]["billable"] = False  # row 2
+    inputs["timesheets"][1]["date"] = D(2026, 11, 2)  # row 3: counted in a later period
+    findings = check(tmp_path, inputs)
+    assert errors(findings) == set()
+    assert where(findings) == {("timesheets", 3, "date")}  # after_cutoff
+
+
+def test_time_on_such_a_ticket_of_a_team_that_does_not_reinvoice_is_no_error(tmp_path, inputs):
+    _prepaid_units_line_with_a_task(inputs)
+    inputs["tickets"][0].update(line=2, team="Internal")
+    findings = check(tmp_path, inputs)
+    assert errors(findings) == set()
+    assert where(findings, "link_not_billed", "warning") == {("tickets", 2, "order")}
+
+
+def test_timesheet_linked_to_a_prepaid_line_in_units_is_an_error_on_its_order_cell(
+    tmp_path, inputs
+):
+    _prepaid_units_line_with_a_task(inputs)
+    inputs["timesheets"][1].update(order="S1", line=2)  # row 3
+    inputs["timesheets"].append({**inputs["timesheets"][1], "billable": False})  # row 4
+    findings = check(tmp_path, inputs)
+    assert errors(findings) == {("timesheets", 3, "order")}
+    assert where(findings, "non_time_unit_link") == {("timesheets", 3, "order")}
+    shown = findings.loc[findings["code"].eq("non_time_unit_link"), "value"]
+    assert list(shown) == ["S1/2"]
 
 
 def test_time_logged_on_the_task_of_a_prepaid_line_in_units_is_an_error(tmp_path, inputs):

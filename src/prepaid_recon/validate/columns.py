@@ -4,9 +4,10 @@
 * Every cell is parsed with its column's parser (:data:`prepaid_recon.read.cells.PARSERS`); a
   given cell that cannot be read as its type is ``bad_<kind>`` (``bad_date``, ``bad_hours``...).
 * The sheet's pandera model (:mod:`prepaid_recon.contract.inputs`) then runs lazily on the parsed
-  frame and each failure becomes a finding: required values (``missing_value``), duplicate keys
-  (``duplicate_key``), allowed values (``not_allowed``), ranges (``out_of_range``).  A cell
-  already reported as unreadable is not reported again.
+  frame and every failure becomes a finding: required values (``missing_value``), duplicate keys
+  (``duplicate_key``), allowed values and forms (``not_allowed``), ranges (``out_of_range``),
+  and any check without a finding of its own (``invalid_value``, naming the check; see
+  :data:`CHECK_FINDINGS`).  A cell already reported as unreadable is not reported again.
 """
 
 from __future__ import annotations

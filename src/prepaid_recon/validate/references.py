@@ -41,6 +41,9 @@ from prepaid_recon.validate.sheets import after_cutoff, bad_currency
 def line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None) -> pd.DataFrame:
     """Per order line, by key: customer, state, confirmed, in this run, service, policy, unit.
 
+    ``time_billed``: the policy is ``prepaid`` or ``timesheet``; ``time_unit``: the line's unit
+    (``uom``) is a unit of time.
+
     Every line is here, also those of orders after the cut-off (``in_run`` false) and of
     unknown orders or products (not confirmed, not a service).
     """
@@ -61,6 +64,8 @@ def line_facts(tables: dict[str, Table], uoms: UomTable, period: Period | None) 
             "confirmed": flags["confirmed"],
             "service": flags["service"],
             "policy": policy,
+            "time_billed": flags["time_billed"],
+            "uom": lines["uom"],
             "time_unit": flags["is_time"],
         }
     )
@@ -164,20 +169,6 @@ def check_link(
         "linked to an order line that is not a service.",
         values=shown,
     )
-    no_time = (
-        ok
-        & ~not_service
-        & fact["policy"].isin(["prepaid", "timesheet"])
-        & ~fact["time_unit"].fillna(False).astype(bool)
-    )
-    f.add(
-        Code.NON_TIME_UNIT_LINK,
-        t,
-        no_time,
-        column,
-        "time cannot be billed to a line whose unit is not a unit of time.",
-        values=shown,
-    )
     incomplete = link_order.notna() ^ link_line.notna()
     f.add(
         Code.INCOMPLETE_LINK,
@@ -187,24 +178,6 @@ def check_link(
         "give both 'order' and 'line', or neither.",
     )
     return ok
-
-
-def _check_task_unit(
-    f: Findings, t: Table, task: pd.Series, tasks: pd.DataFrame, facts: pd.DataFrame
-) -> None:
-    """Time reaching a prepaid or timesheet line through its task needs a unit of time."""
-    known = task.notna() & task.isin(tasks.index)
-    key = join_line(lookup(task, tasks["order"]), lookup(task, tasks["line"]), KEY_SEPARATOR)
-    fact = facts.reindex(key.where(known).to_numpy())
-    by_time = fact["policy"].isin(["prepaid", "timesheet"]).to_numpy(bool)
-    no_time = by_time & ~fact["time_unit"].astype("boolean").fillna(True).to_numpy(bool)
-    f.add(
-        Code.NON_TIME_UNIT_LINK,
-        t,
-        pd.Series(no_time, index=t.data.index) & known,
-        "task",
-        "the task's order line is not sold in a unit of time: hours cannot be billed to it.",
-    )
 
 
 def check_tickets(
@@ -229,7 +202,6 @@ def check_tickets(
         "task",
         "linked to the task of another customer's order.",
     )
-    _check_task_unit(f, t, d["task"].where(d["order"].isna() & d["line"].isna()), tasks, facts)
     reinvoicing = d["team"].map(teams["time_reinvoicing"]).astype("boolean")
     reinvoicing = reinvoicing.fillna(True).astype(bool)
     linked = explicit | task_customer.notna()
@@ -283,8 +255,7 @@ def check_timesheets(
     customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
     in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
     check_link(f, t, d["order"], d["line"], customer, facts, "order", in_scope)
-    on_task_only = d["ticket"].isna() & d["order"].isna() & d["line"].isna()
-    _check_task_unit(f, t, d["task"].where(on_task_only), tasks, facts)
+    _time_on_non_time_lines(t, f, tickets, teams, tasks, facts, period)
     team = d["ticket"].map(tickets["team"])
     on_ticket = team.map(teams["timesheet_on_ticket"]).astype("boolean").fillna(True).astype(bool)
     f.add(
@@ -304,6 +275,73 @@ def check_timesheets(
         "timesheet dated before its ticket was created.",
     )
     after_cutoff(f, t, "date", period, "dated after the cut-off", "counted in a later period")
+
+
+def _time_on_non_time_lines(
+    t: Table,
+    f: Findings,
+    tickets: pd.DataFrame,
+    teams: pd.DataFrame,
+    tasks: pd.DataFrame,
+    facts: pd.DataFrame,
+    period: Period | None,
+) -> None:
+    """Time reaching a prepaid or timesheet line not sold in a unit of time (RULES section 3).
+
+    Hours cannot be expressed in such a unit, so the error is on each timesheet row that brings
+    time there, the way the rules link it: its own ``order``/``line`` (column ``order``); else,
+    without a ticket, its task's line (column ``task``); else its ticket's line, the ticket's own
+    link or its task's, when the ticket's team re-invoices time (column ``ticket``).  Only
+    billable rows dated on or before the cut-off bring time this run.  A line that cannot
+    receive time (not a service line of a confirmed order of this run) or a link to another
+    customer's line is reported as a link problem instead.  A ticket or a task linked to such
+    a line is valid by itself: Odoo allows that link.
+    """
+    d = t.data
+    in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
+    brings_time = d["billable"].astype(bool) & in_scope
+    explicit = d["order"].notna() & d["line"].notna()
+    by_task = ~explicit & d["ticket"].isna() & d["task"].notna()
+    by_ticket = ~explicit & d["ticket"].notna()
+
+    task_key = join_line(tasks["order"], tasks["line"], KEY_SEPARATOR)
+    own = tickets["order"].notna() & tickets["line"].notna()
+    ticket_key = join_line(tickets["order"], tickets["line"], KEY_SEPARATOR).where(
+        own, lookup(tickets["task"], task_key)
+    )
+    reinvoicing = tickets["team"].map(teams["time_reinvoicing"]).astype("boolean")
+    ticket_key = ticket_key.where(reinvoicing.fillna(False).astype(bool))
+
+    key = join_line(d["order"], d["line"], KEY_SEPARATOR).where(explicit)
+    key = key.fillna(lookup(d["task"], task_key).where(by_task))
+    key = key.fillna(lookup(d["ticket"], ticket_key).where(by_ticket))
+    fact = facts.reindex(key.to_numpy())
+    fact.index = d.index
+    customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
+    receives = (
+        fact["confirmed"].fillna(False).astype(bool)
+        & fact["service"].fillna(False).astype(bool)
+        & fact["in_run"].fillna(False).astype(bool)
+        & ~(customer.notna() & fact["customer"].ne(customer))
+    )
+    by_hours = fact["time_billed"].fillna(False).astype(bool)
+    not_time = by_hours & ~fact["time_unit"].fillna(True).astype(bool)
+    flagged = brings_time & key.notna() & receives & not_time
+    line = join_line(fact["order"], fact["line"])
+    sold = (
+        ": a "
+        + fact["policy"].astype("str").fillna("")
+        + " line sold in "
+        + fact["uom"].astype("str").fillna("")
+        + ", not a unit of time, so hours cannot be billed to it."
+    )
+    for column, mask, way in (
+        ("order", explicit, "linked to order line "),
+        ("task", by_task, "time on this task reaches order line "),
+        ("ticket", by_ticket, "time on this ticket reaches order line "),
+    ):
+        values = join_line(d["order"], d["line"]) if column == "order" else None
+        f.add(Code.NON_TIME_UNIT_LINK, t, flagged & mask, column, way + line + sold, values=values)
 
 
 _SAME_ENTRY = ["employee", "date", "ticket", "task", "hours", "description"]
