@@ -24,7 +24,7 @@ from prepaid_recon import reconcile
 from prepaid_recon.contract.outputs import OUTPUT_FILES, RUN_JSON
 from prepaid_recon.domain import Period
 from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK
-from prepaid_recon.publish import check_destination, publish
+from prepaid_recon.publish import FileWriter, check_destination, publish
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
@@ -80,7 +80,7 @@ def write_outputs(
     names = [*workbooks, *(extra_files or {})]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate output file names: {names}")
-    files: dict[str, Callable[[Path], None]] = {
+    files: dict[str, FileWriter] = {
         name: partial(_write_book, sheets=sheets, max_rows=max_rows)
         for name, sheets in workbooks.items()
     }

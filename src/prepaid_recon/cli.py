@@ -14,8 +14,10 @@ import json
 import sys
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import click
+import numpy as np
 import pandas as pd
 
 from prepaid_recon import __version__
@@ -51,7 +53,7 @@ def _date(value: str | None) -> dt.date | None:
 class _Commands(click.Group):
     """The command group; the one place where could-not-run errors become messages and codes."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ReconError as err:
@@ -69,17 +71,35 @@ def cli() -> None:
     """Month-end reconciliation of prepaid support hours: timesheets, order lines, invoices."""
 
 
-def _where(f) -> str:
+class _FindingRow(Protocol):
+    """A row of the findings frame (``itertuples``): the fields printed of a finding."""
+
+    @property
+    def file(self) -> object: ...
+    @property
+    def sheet(self) -> object: ...
+    @property
+    def row(self) -> object: ...
+    @property
+    def column(self) -> object: ...
+    @property
+    def value(self) -> object: ...
+    @property
+    def message(self) -> object: ...
+
+
+def _where(f: _FindingRow) -> str:
     """`file:sheet!row [column] 'value'` — the cell a user has to look at."""
     where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
-    if not pd.isna(f.row):
-        where += f"!{int(f.row)}"
+    row = f.row  # the Excel row (Int64), NA for a finding on a whole file
+    if isinstance(row, int | float | np.integer | np.floating) and not pd.isna(row):
+        where += f"!{int(row)}"
     column = f" [{f.column}]" if f.column else ""
     value = f" '{f.value}'" if f.value else ""
     return f"{where}{column}{value}"
 
 
-def _print_findings(findings, limit: int = 20) -> None:
+def _print_findings(findings: pd.DataFrame, limit: int = 20) -> None:
     """Counts per severity, the first errors one per line, warnings summarised per code."""
     errors = findings[findings["severity"] == "error"]
     warnings = findings[findings["severity"] == "warning"]

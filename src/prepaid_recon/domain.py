@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import SupportsFloat, overload
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,17 @@ def _decimals_of(step: float) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-def round_half_away(values, step: float = 0.01):
+@overload
+def round_half_away(values: float, step: float = 0.01) -> float: ...
+@overload
+def round_half_away(values: pd.Series, step: float = 0.01) -> pd.Series: ...
+@overload
+def round_half_away(values: np.ndarray, step: float = 0.01) -> np.ndarray: ...
+
+
+def round_half_away(
+    values: float | pd.Series | np.ndarray, step: float = 0.01
+) -> float | pd.Series | np.ndarray:
     """Round to a multiple of ``step``, ties away from zero, immune to binary representation.
 
     This is Odoo's ``float_round(..., rounding_method='HALF-UP')``: the value is divided by the
@@ -88,7 +99,19 @@ def money_step(currency: str) -> float:
     return 10.0 ** -minor_units(currency)
 
 
-def round_money(values, currencies):
+@overload
+def round_money(values: float, currencies: str) -> float: ...
+@overload
+def round_money(values: np.ndarray, currencies: str) -> np.ndarray: ...
+@overload
+def round_money(values: pd.Series, currencies: str | pd.Series) -> pd.Series: ...
+@overload
+def round_money(values: np.ndarray, currencies: pd.Series) -> pd.Series: ...
+
+
+def round_money(
+    values: float | pd.Series | np.ndarray, currencies: str | pd.Series
+) -> float | pd.Series | np.ndarray:
     """Round amounts to each one's currency minor unit, half away from zero (RULES section 1).
 
     ``currencies`` is one code or a Series aligned with ``values``.
@@ -147,10 +170,17 @@ class UomTable:
         """Build from a validated ``uoms`` frame (columns uom, category, hours, ratio, rounding)."""
         extra: list[Uom] = []
         if uoms is not None and len(uoms):
-            for row in uoms.itertuples(index=False):
-                size = row.hours if row.category == TIME else row.ratio
-                rounding = row.rounding if not pd.isna(row.rounding) else 0.01
-                extra.append(Uom(row.uom, row.category, float(size), float(rounding)))
+            for name, category, hours, ratio, rounding in zip(
+                uoms["uom"].tolist(),
+                uoms["category"].tolist(),
+                uoms["hours"].tolist(),
+                uoms["ratio"].tolist(),
+                uoms["rounding"].tolist(),
+                strict=True,
+            ):
+                size = hours if category == TIME else ratio
+                step = rounding if not pd.isna(rounding) else 0.01
+                extra.append(Uom(name, category, float(size), float(step)))
         return cls(extra)
 
     def __contains__(self, name: object) -> bool:
@@ -199,6 +229,7 @@ def round_by_unit(values: pd.Series, steps: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     steps = steps.fillna(0.01)
     for step, idx in values.groupby(steps.to_numpy(), sort=True).groups.items():
+        assert isinstance(step, SupportsFloat)  # a group key is one of the (numeric) steps
         out.loc[idx] = round_half_away(values.loc[idx].to_numpy(), float(step))
     return out
 

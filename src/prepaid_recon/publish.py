@@ -17,8 +17,9 @@ from pathlib import Path
 
 from prepaid_recon.errors import OutputError
 
-FileWriter = Callable[[Path], None]
-"""Writes one output file at the path it is given (inside the temporary folder)."""
+FileWriter = Callable[[Path], object]
+"""Writes one output file at the path it is given (inside the temporary folder); whatever it
+returns (``Path.write_bytes`` returns a byte count) is ignored."""
 
 
 def _same_path(a: Path, b: Path) -> bool:

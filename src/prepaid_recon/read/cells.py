@@ -165,7 +165,7 @@ def parse_hours(raw: pd.Series) -> Parsed:
         span = (raw.astype("datetime64[ns]") - _EXCEL_EPOCH) / pd.Timedelta(hours=1)
         out = span.where((span >= 0) & (span <= 48)).astype("float64")
     elif kind == "duration":
-        out = (raw / pd.Timedelta(hours=1)).astype("float64")
+        out = (pd.to_timedelta(raw) / pd.Timedelta(hours=1)).astype("float64")
     elif kind == "text":
         out, _ = parse_number(raw)
         text = raw.astype("str").str.strip()

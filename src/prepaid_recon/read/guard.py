@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from prepaid_recon.contract.inputs import CONTRACTS, normalize_header
@@ -36,7 +37,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def file_error(code: str, file: str, message: str, sheet: str = "") -> Finding:
+def file_error(code: Code, file: str, message: str, sheet: str = "") -> Finding:
     """A finding about a whole file (no row, no column): the file cannot be read as a table."""
     return Finding(Severity.ERROR, code, file, sheet, None, "", "", message)
 
@@ -224,7 +225,7 @@ def _column_letters(number: int) -> str:
     return letters
 
 
-def _chunks(archive: zipfile.ZipFile, part: str, overlap: int = 64):
+def _chunks(archive: zipfile.ZipFile, part: str, overlap: int = 64) -> Iterator[tuple[bytes, int]]:
     """The part's bytes as ``(chunk, end)`` in pieces of bounded size.
 
     Each chunk starts with the last ``overlap`` bytes of the one before: a pattern cut in two
@@ -254,7 +255,10 @@ def _used_range(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
     rows, columns = 999_999, 26
     for chunk, end in _chunks(archive, part):
         for ref in set(_UNUSUAL_REF.findall(chunk)):
-            letters, digits = _REF_PARTS.fullmatch(ref).groups()
+            split = _REF_PARTS.fullmatch(ref)
+            if split is None:  # not letters then digits: only the exact walk can place it
+                return _walk_cells(archive, part)
+            letters, digits = split.groups()
             rows = max(rows, int(digits or 0))
             columns = max(columns, _column_number(letters))
         if rows > EXCEL_MAX_ROW or columns > MAX_SHEET_COLUMNS:

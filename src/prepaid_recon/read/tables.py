@@ -19,6 +19,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +29,9 @@ from prepaid_recon.findings import Code, Finding, Severity
 from prepaid_recon.read.cells import EXCEL_ERRORS, present
 from prepaid_recon.read.guard import file_error as _file_error
 from prepaid_recon.read.guard import inspect_workbook
+
+if TYPE_CHECKING:
+    import fastexcel  # annotations only: it is imported when a workbook is opened
 
 
 @dataclass
@@ -93,7 +97,7 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
 
 
-def _sheet_frame(sheet) -> pd.DataFrame:
+def _sheet_frame(sheet: fastexcel.ExcelSheet) -> pd.DataFrame:
     """The sheet's cells; a cell holding an Excel error (#N/A, ...) keeps its error text.
 
     calamine reads error cells as empty, which would turn a broken formula into a missing
@@ -290,7 +294,7 @@ def _read_folder(folder: Path) -> ReadResult:
                 continue
         for contract in contracts:
             csv_entry = _find_entry(folder, f"{contract.sheet}.csv")
-            if contract.sheet in sheets:
+            if entry is not None and contract.sheet in sheets:
                 if csv_entry is not None:
                     findings.append(
                         _file_error(
@@ -310,6 +314,7 @@ def _read_folder(folder: Path) -> ReadResult:
                 if problem:
                     findings.append(problem)
                     continue
+                assert raw is not None  # _read_csv gives a frame or the finding why not
                 tables[contract.sheet] = _raw_table(raw, contract.sheet, csv_entry.name, findings)
             elif contract.required and entry is not None:
                 findings.append(

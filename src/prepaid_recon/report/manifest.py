@@ -126,9 +126,15 @@ class RunSummary:
 
 def control_totals_records(result: Result) -> list[dict[str, Any]]:
     """The control totals as plain records (status, rows, hours to the hundredth)."""
+    control = result.control_totals
     return [
-        {"status": str(r.status), "rows": int(r.rows), "hours": round_half_away(float(r.hours))}
-        for r in result.control_totals.itertuples(index=False)
+        {"status": str(status), "rows": int(rows), "hours": round_half_away(float(hours))}
+        for status, rows, hours in zip(
+            control["status"].tolist(),
+            control["rows"].to_numpy(dtype="int64"),
+            control["hours"].to_numpy(dtype="float64"),
+            strict=True,
+        )
     ]
 
 
@@ -140,11 +146,18 @@ def draft_records(result: Result) -> list[dict[str, Any]]:
     drafted = drafted.sort_values(["kind", "currency"], kind="stable")
     return [
         {
-            "kind": str(row.kind),
-            "currency": str(row.currency),
-            "count": int(row.documents),
-            "untaxed": float(row.untaxed),
-            "total": float(row.total),
+            "kind": str(kind),
+            "currency": str(currency),
+            "count": int(count),
+            "untaxed": float(untaxed),
+            "total": float(total),
         }
-        for row in drafted.itertuples(index=False)
+        for kind, currency, count, untaxed, total in zip(
+            drafted["kind"].tolist(),
+            drafted["currency"].tolist(),
+            drafted["documents"].to_numpy(dtype="int64"),
+            drafted["untaxed"].to_numpy(dtype="float64"),
+            drafted["total"].to_numpy(dtype="float64"),
+            strict=True,
+        )
     ]

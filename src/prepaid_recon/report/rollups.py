@@ -36,20 +36,17 @@ def invoice_totals(invoices: pd.DataFrame, invoice_lines: pd.DataFrame) -> pd.Da
         net = {"untaxed": 0.0, "tax": 0.0, "total": 0.0, "documents": 0, "lines": 0}
         for kind, sign in (("invoice", 1.0), ("credit_note", -1.0)):
             part = docs[docs["kind"] == kind]
-            row = {
-                "currency": currency,
-                "kind": kind,
-                "documents": len(part),
-                "lines": int(lines_per_invoice.reindex(part["invoice"]).fillna(0).sum()),
-                "untaxed": float(part["untaxed"].sum()),
-                "tax": float(part["tax"].sum()),
-                "total": float(part["total"].sum()),
-            }
-            rows.append(row)
-            for key in ("untaxed", "tax", "total"):
-                net[key] += sign * row[key]
-            net["documents"] += row["documents"]
-            net["lines"] += row["lines"]
+            documents = len(part)
+            lines = int(lines_per_invoice.reindex(part["invoice"]).fillna(0).sum())
+            amounts = {key: float(part[key].sum()) for key in ("untaxed", "tax", "total")}
+            rows.append(
+                {"currency": currency, "kind": kind, "documents": documents, "lines": lines}
+                | amounts
+            )
+            for key, amount in amounts.items():
+                net[key] += sign * amount
+            net["documents"] += documents
+            net["lines"] += lines
         rows.append({"currency": currency, "kind": "net", **net})
     frame = pd.DataFrame(rows, columns=outputs.columns("totals"))
     for money in ("untaxed", "tax", "total"):
@@ -81,8 +78,8 @@ def top_customers(
     prepaid = prepaid.assign(remaining=order_lines.loc[prepaid.index, "remaining_hours"])
     counted = timesheets.loc[timesheets["status"] == "counted", ["order", "line", "hours"]]
     per_line = counted.groupby(["order", "line"], sort=True, dropna=True)["hours"].sum()
-    per_line = per_line.rename("delivered").reset_index()
-    merged = prepaid.merge(per_line, on=["order", "line"], how="left")
+    delivered = per_line.rename("delivered").reset_index()
+    merged = prepaid.merge(delivered, on=["order", "line"], how="left")
     merged["delivered"] = merged["delivered"].fillna(0.0)
     merged["ordered"] = merged["remaining"] + merged["delivered"]
     per_customer = merged.groupby("customer", sort=True)[["ordered", "delivered", "remaining"]]
@@ -152,14 +149,15 @@ def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[
 
     totals = invoice_totals(result.invoices, result.invoice_lines)
     for row in totals.itertuples(index=False):
-        money = f"money:{row.currency}"
+        unit = str(row.currency)
+        money = f"money:{unit}"
         if row.kind == "net":
-            add("invoicing", "amount to invoice, untaxed", row.currency, row.untaxed, money)
-            add("invoicing", "amount to invoice, tax", row.currency, row.tax, money)
-            add("invoicing", "amount to invoice, total", row.currency, row.total, money)
+            add("invoicing", "amount to invoice, untaxed", unit, row.untaxed, money)
+            add("invoicing", "amount to invoice, tax", unit, row.tax, money)
+            add("invoicing", "amount to invoice, total", unit, row.total, money)
         else:
             label = "draft invoices" if row.kind == "invoice" else "draft credit notes"
-            add("invoicing", label, row.currency, row.documents, "int")
+            add("invoicing", label, unit, row.documents, "int")
     orders = result.orders
     for currency, part in orders.groupby("currency", sort=True):
         add(
@@ -209,9 +207,15 @@ def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[
         label = column.replace("_", " ")
         add("prepaid hours", label, "hours", round_half_away(customers[column].sum()), "hours")
 
-    for row in result.control_totals.itertuples(index=False):
-        add("control totals", f"{row.status} rows", "rows", int(row.rows), "int")
-        add("control totals", f"{row.status} hours", "hours", float(row.hours), "hours")
+    control = result.control_totals
+    for status_name, count, total_hours in zip(
+        control["status"].tolist(),
+        control["rows"].to_numpy(dtype="int64"),
+        control["hours"].to_numpy(dtype="float64"),
+        strict=True,
+    ):
+        add("control totals", f"{status_name} rows", "rows", int(count), "int")
+        add("control totals", f"{status_name} hours", "hours", float(total_hours), "hours")
 
     frame = pd.DataFrame([r[:4] for r in rows], columns=outputs.columns("summary"))
     frame["value"] = frame["value"].astype(object)

@@ -41,10 +41,12 @@ def check_conservation(
     if differ(by_status.sum(), total_in):
         problems.append(f"status hours {by_status.sum()} differ from input hours {total_in}")
     totals = control_totals.set_index("status")
-    parts = totals.loc[list(STATUSES), "hours"].sum()
-    if differ(totals.loc["total", "hours"], total_in) or differ(parts, total_in):
+    control_hours: pd.Series[float] = totals["hours"]
+    control_rows: pd.Series[int] = totals["rows"]
+    parts = control_hours.loc[list(STATUSES)].sum()
+    if differ(control_hours.loc["total"], total_in) or differ(parts, total_in):
         problems.append("control totals do not tie out")
-    if int(totals.loc["total", "rows"]) != len(input_timesheets):
+    if int(control_rows.loc["total"]) != len(input_timesheets):
         problems.append("control total rows differ from input rows")
     counted = audit[audit["status"].eq("counted")]
     on_lines = float(order_lines["delivered_hours"].sum())

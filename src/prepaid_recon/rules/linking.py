@@ -216,10 +216,10 @@ def auto_ticket_lines(
     orders = cands["order"].to_numpy(object)
     lines = cands["line"].astype("Int64").to_numpy()
     safe = np.where(found, picks, 0)
-    out["order"] = pd.Series(
-        np.where(found, orders[safe] if len(orders) else None, None), dtype="str"
+    out["order"] = pd.Series(_take(orders, picks, None), dtype="str")
+    line_values = pd.array(
+        lines[safe] if len(lines) else np.zeros(len(picks), dtype=np.int64), dtype="Int64"
     )
-    line_values = pd.array(lines[safe] if len(lines) else np.zeros(len(picks)), dtype="Int64")
     out["line"] = pd.Series(line_values, dtype="Int64").where(found)
     return out
 
@@ -345,7 +345,7 @@ def link_timesheets(
         & _is_live(order_s, line_s, live_keys)
     )
     status = np.where(after, AFTER_CUTOFF, np.where(counted, COUNTED, NON_BILLABLE))
-    reason = np.where(counted, None, reason)
+    reason[counted] = None
 
     out = ts.copy()
     out["order"] = pd.Series(np.where(counted, order, in_order), index=ts.index, dtype="str")

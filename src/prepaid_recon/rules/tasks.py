@@ -106,11 +106,11 @@ def tasks_from_context(ctx: pd.DataFrame, uoms: UomTable) -> tuple[pd.DataFrame,
 
     own_lines = lines[own]
     own_projects = own_lines.groupby(["project", "order"], as_index=False, sort=True)[
-        "allocated_hours"
+        ["allocated_hours"]
     ].sum()
     global_tasks = with_task[with_task["service_tracking"].eq(GLOBAL).to_numpy(bool)]
     global_projects = global_tasks.groupby("project", as_index=False, sort=True)[
-        "allocated_hours"
+        ["allocated_hours"]
     ].sum()
     global_projects["order"] = pd.Series(pd.NA, index=global_projects.index, dtype="str")
     projects = pd.concat(
