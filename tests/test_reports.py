@@ -27,7 +27,7 @@ NA = pd.NA
 
 
 def fake_result() -> SimpleNamespace:
-    """A Result with the documented columns (docs/internal-contracts.md section 2)."""
+    """A Result with the documented columns (docs/architecture.md section 2)."""
     invoices = pd.DataFrame(
         {
             "invoice": ["INV/2026-10/0001", "INV/2026-10/0002", "RINV/2026-10/0001"],

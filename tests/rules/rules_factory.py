@@ -1,20 +1,22 @@
 """Test helpers: validated ``Inputs`` from tiny inline tables, with defaults filled as
-validation fills them (docs/internal-contracts.md section 1)."""
+validation fills them (docs/architecture.md, the shapes between the layers)."""
 
 from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from builders import SHARED, SUPPORT
+from builders import SUPPORT
 from prepaid_recon.contract.inputs import SHEETS, columns_of
 from prepaid_recon.domain import Inputs, Period
 from prepaid_recon.reconcile import Options, Result, run
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 _KINDS = {"text": "text", "bool": "bool", "date": "date", "number": "number",
           "percent": "number", "hours": "number", "whole": "line"}  # fmt: skip
@@ -87,7 +89,7 @@ def frame(sheet: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def make_inputs(base: bool = True, **tables: list[dict]) -> Inputs:
-    """Inputs from inline rows; the shared acceptance base (teams, products) is included unless
+    """Inputs from inline rows; the scenarios' base (teams, products) is included unless
     ``base=False``; rows given for teams/products are appended to it."""
     sheets: dict[str, list[dict]] = {name: [] for name in COLUMNS}
     if base:
@@ -121,8 +123,6 @@ def row(frame: pd.DataFrame, **match: Any) -> pd.Series:
 
 
 def scenario(name: str) -> dict:
-    """A shared acceptance scenario (v1 ... v4) by its name prefix."""
-    if not (SHARED / "scenarios").exists():
-        pytest.skip("needs ../shared/acceptance/scenarios")
-    path = next((SHARED / "scenarios").glob(f"{name}_*.json"))
+    """A seed-flow scenario of ``tests/scenarios`` (v1 ... v4) by its name prefix."""
+    path = next(SCENARIOS.glob(f"{name}_*.json"))
     return json.loads(path.read_text())
