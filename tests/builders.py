@@ -26,7 +26,7 @@ import pandas as pd
 from prepaid_recon.contract.inputs import CONTRACTS
 from prepaid_recon.domain import Period
 from prepaid_recon.read.tables import read_inputs
-from prepaid_recon.validate.checks import validate
+from prepaid_recon.validate import validate
 
 SUPPORT: dict[str, list[dict]] = json.loads(
     (Path(__file__).resolve().parent / "data" / "support.json").read_text()

@@ -136,8 +136,7 @@ def test_out_dir_that_is_the_input_folder_is_refused_with_exit_2(
 
 def test_installed_command_exits_2_on_missing_input_without_traceback(tmp_path):
     command = Path(sys.executable).with_name("prepaid-recon")
-    if not command.exists():
-        pytest.skip("prepaid-recon is not installed beside this Python")
+    assert command.exists(), "the console script is installed with the package"
     done = subprocess.run(
         [str(command), "validate", str(tmp_path / "nowhere"), "--period", "2026-10"],
         capture_output=True,
@@ -171,20 +170,6 @@ def test_cutoff_checks_run_only_with_a_period(tmp_path, inputs):
 # --------------------------------------------------------------------------------------------
 
 
-def _writer_available() -> bool:
-    try:
-        import prepaid_recon.report.workbooks
-        import prepaid_recon.xlsx.writer
-    except ImportError:
-        return False
-    return hasattr(prepaid_recon.report.workbooks, "exceptions_workbook")
-
-
-needs_writer = pytest.mark.skipif(
-    not _writer_available(), reason="prepaid_recon.xlsx.writer / reports not written yet"
-)
-
-
 def _sheet_rows(path: Path, sheet: str) -> tuple[list, list[dict]]:
     book = openpyxl.load_workbook(path, read_only=True)
     rows = list(book[sheet].iter_rows(values_only=True))
@@ -193,7 +178,6 @@ def _sheet_rows(path: Path, sheet: str) -> tuple[list, list[dict]]:
     return header, [dict(zip(header, r, strict=False)) for r in rows[1:]]
 
 
-@needs_writer
 def test_out_writes_exceptions_xlsx_with_one_row_per_finding(tmp_path, inputs):
     inputs["timesheets"][1]["hours"] = "abc"
     inputs["timesheets"].append(
@@ -212,7 +196,6 @@ def test_out_writes_exceptions_xlsx_with_one_row_per_finding(tmp_path, inputs):
     assert {r["value"] for r in rows} == {"abc", "HT-404"}
 
 
-@needs_writer
 def test_out_on_clean_input_writes_an_empty_exceptions_sheet(tmp_path, inputs):
     out = tmp_path / "out"
     result = invoke(write_inputs(tmp_path / "in", inputs), "--out", out)

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from prepaid_recon.domain import Period
+from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.synthetic import generate, write_inputs
+from prepaid_recon.validate import validate
 from prepaid_recon.xlsx.templates import WORKBOOKS, column_names
 
 N = 20_000
@@ -207,11 +210,7 @@ def test_hours_as_text_and_time_cells_are_written_as_given(tmp_path):
 
 
 def _errors(folder, period="2026-10"):
-    reader = pytest.importorskip("prepaid_recon.read.tables")
-    validation = pytest.importorskip("prepaid_recon.validate.checks")
-    from prepaid_recon.domain import Period
-
-    findings = validation.validate(reader.read_inputs(folder), Period.parse(period)).findings
+    findings = validate(read_inputs(folder), Period.parse(period)).findings
     errors = findings[findings["severity"] == "error"]
     return errors[["code", "sheet", "row", "column", "value"]].to_dict("records"), findings
 

@@ -126,9 +126,9 @@ def test_column_table_matches_the_contract_shape():
 
 
 def test_blank_templates_validate_without_errors(fresh):
+    import prepaid_recon.validate as validation
     from prepaid_recon.domain import Period
     from prepaid_recon.read import tables as reader
-    from prepaid_recon.validate import checks as validation
 
     findings = validation.validate(reader.read_inputs(fresh), Period.parse("2026-10")).findings
     assert findings[findings["severity"] == "error"].to_dict("records") == []

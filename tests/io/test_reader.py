@@ -17,7 +17,7 @@ from builders import check, clean_inputs, where, write_book, write_csv, write_in
 from prepaid_recon.contract.inputs import SHEETS, normalize_header
 from prepaid_recon.read import guard
 from prepaid_recon.read.tables import read_inputs
-from prepaid_recon.validate.checks import validate
+from prepaid_recon.validate import validate
 
 REQUIRED = {c.sheet for c in SHEETS if c.required}
 

@@ -33,7 +33,7 @@ from hostile_files import (
 from builders import write_csv, write_inputs
 from prepaid_recon.read import guard
 from prepaid_recon.read.tables import read_inputs
-from prepaid_recon.validate.checks import validate
+from prepaid_recon.validate import validate
 
 HEADER = b"".join(
     b'<c r="%s1" t="s"><v>%d</v></c>' % (col, i) for i, col in enumerate([b"A", b"B", b"C", b"D"])

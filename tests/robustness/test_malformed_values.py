@@ -26,7 +26,7 @@ from prepaid_recon.domain import Period
 from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options, run
-from prepaid_recon.validate.checks import validate
+from prepaid_recon.validate import validate
 
 PERIOD = Period.parse("2026-10")
 
