@@ -29,7 +29,7 @@ from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
 from prepaid_recon.report.workbooks import build_reports, exceptions_workbook
-from prepaid_recon.validate.checks import Validated, validate
+from prepaid_recon.validate import Validated, validate
 from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_workbook
 
 __all__ = ["Options", "RunOutcome", "Stages", "run_month", "validate_only", "write_outputs"]
