@@ -96,11 +96,11 @@ def test_findings_are_made_with_registry_members_only(path: Path) -> None:
 def test_the_scan_catches_a_bare_code_an_f_string_code_and_an_unknown_member() -> None:
     source = (
         'f.add("missing_value", t, mask, "hours", "empty.")\n'
-        'f.add(f"bad_{col.kind}", t, bad, col.name, "unreadable.")\n'
+        'f.add(f"bad_{col.value_type}", t, bad, col.name, "unreadable.")\n'
         'f.add(Code.NO_SUCH_CODE, t, mask, "hours", "x")\n'
         'f.add(Code.MISSING_VALUE, t, mask, "hours", "fine.")\n'
     )
-    assert bare_codes(source) == ["'missing_value'", "f'bad_{col.kind}'", "Code.NO_SUCH_CODE"]
+    assert bare_codes(source) == ["'missing_value'", "f'bad_{col.value_type}'", "Code.NO_SUCH_CODE"]
 
 
 def test_a_finding_refuses_a_bare_string_code() -> None:

@@ -51,7 +51,7 @@ def sample_frame() -> pd.DataFrame:
     )
 
 
-SAMPLE_KINDS = {
+SAMPLE_FORMATS = {
     "hours": "hours",
     "quantity": "qty",
     "amount": "money",
@@ -62,7 +62,7 @@ SAMPLE_KINDS = {
 
 def sample_spec(**extra) -> SheetSpec:
     return SheetSpec(
-        "invoices", sample_frame(), dict(SAMPLE_KINDS), currency_column="currency", **extra
+        "invoices", sample_frame(), dict(SAMPLE_FORMATS), currency_column="currency", **extra
     )
 
 
@@ -145,7 +145,7 @@ def test_number_formats_and_cell_types(tmp_path):
     assert eur[col["hours"]].value == 0
 
 
-def test_kinds_are_guessed_from_dtypes_when_not_given(tmp_path):
+def test_formats_are_guessed_from_dtypes_when_not_given(tmp_path):
     frame = pd.DataFrame(
         {
             "flag": [True],
@@ -165,12 +165,12 @@ def test_kinds_are_guessed_from_dtypes_when_not_given(tmp_path):
     assert row[4].data_type == "s"
 
 
-def test_an_unknown_kind_is_a_programming_error(tmp_path):
-    with pytest.raises(ValueError, match="unknown kind"):
+def test_an_unknown_format_is_a_programming_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown format"):
         write_workbook(tmp_path / "x.xlsx", [SheetSpec("s", sample_frame(), {"hours": "hourz"})])
 
 
-def test_cell_kinds_format_a_mixed_column_cell_by_cell(tmp_path):
+def test_cell_formats_format_a_mixed_column_cell_by_cell(tmp_path):
     frame = pd.DataFrame(
         {
             "figure": ["period", "cut-off", "amount", "amount", "lines", "hours"],
@@ -179,7 +179,7 @@ def test_cell_kinds_format_a_mixed_column_cell_by_cell(tmp_path):
     )
     kinds = ["text", "date", "money:USD", "money:JPY", "int", "hours"]
     path = tmp_path / "out.xlsx"
-    write_workbook(path, [SheetSpec("summary", frame, cell_kinds={"value": kinds})])
+    write_workbook(path, [SheetSpec("summary", frame, cell_formats={"value": kinds})])
     values = [row[1] for row in cells(path, "summary")[1:]]
     assert values[0].value == "2026-10" and values[0].data_type == "s"
     assert values[1].is_date

@@ -20,7 +20,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 _KINDS = {"text": "text", "bool": "bool", "date": "date", "number": "number",
           "percent": "number", "hours": "number", "whole": "line"}  # fmt: skip
-"""How each parse kind of the contract is held in a validated frame."""
+"""How each value type of the contract is held in a validated frame."""
 
 TEST_DEFAULTS: dict[tuple[str, str], Any] = {
     ("teams", "timesheet_on_ticket"): True,
@@ -37,7 +37,7 @@ TEST_DEFAULTS: dict[tuple[str, str], Any] = {
 def _columns(sheet: str) -> dict[str, tuple[str, Any]]:
     """The contract's columns of ``sheet`` (schemas.py): held kind and default."""
     spec = {
-        c.name: (_KINDS[c.kind], TEST_DEFAULTS.get((sheet, c.name), c.default))
+        c.name: (_KINDS[c.value_type], TEST_DEFAULTS.get((sheet, c.name), c.default))
         for c in columns_of(sheet)
     }
     if sheet == "timesheets":

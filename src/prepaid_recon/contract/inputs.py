@@ -1,7 +1,7 @@
 """The input contract, written once: one pandera ``DataFrameModel`` per input sheet.
 
 Each field carries, besides pandera's checks (required, allowed values, ranges, uniqueness), the
-metadata the reader needs to parse a cell: its value ``kind`` (text, bool, date, number, whole,
+metadata the reader needs to parse a cell: its ``value_type`` (text, bool, date, number, whole,
 hours, percent) and its default when the cell is empty; and the words an accountant reads in the
 instructions sheet of the templates: the meaning (the field's description), the required and
 default words where they are conditional or computed, and suggested values that are not
@@ -46,7 +46,7 @@ UOM_CATEGORIES = [TIME, UNIT]
 
 
 def _field(
-    kind: str,
+    value_type: str,
     *,
     required: bool = False,
     default: Any = None,
@@ -57,7 +57,7 @@ def _field(
     suggested: Sequence[str] = (),
     **checks: Any,
 ) -> Any:
-    """A column of the contract: its parse kind, whether it is required, its default, checks.
+    """A column of the contract: its value type, whether it is required, its default, checks.
 
     ``meaning`` is the sentence an accountant reads in the templates' instructions sheet.
     ``required_text`` and ``default_text`` replace the words derived from ``required``/``unique``
@@ -70,7 +70,7 @@ def _field(
         unique=unique,
         description=meaning,
         metadata={
-            "kind": kind,
+            "value_type": value_type,
             "required": required,
             "default": default,
             "required_text": required_text,
@@ -390,19 +390,19 @@ CONTRACTS: dict[str, SheetContract] = {c.sheet: c for c in SHEETS}
 @dataclass(frozen=True)
 class ColumnContract:
     name: str
-    kind: str
+    value_type: str
     required: bool
     default: Any
     meaning: str
 
 
 def columns_of(sheet: str) -> list[ColumnContract]:
-    """The columns of an input sheet, in contract order, with parse kind, default and meaning."""
+    """The columns of an input sheet, in contract order, with value type, default and meaning."""
     schema = CONTRACTS[sheet].model.to_schema()
     return [
         ColumnContract(
             name,
-            col.metadata["kind"],
+            col.metadata["value_type"],
             col.metadata["required"],
             col.metadata["default"],
             col.description or "",

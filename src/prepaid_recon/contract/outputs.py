@@ -1,11 +1,11 @@
 """The output contract, written once: every file a run writes, its sheets, their columns.
 
 The rules build their tables with these column lists, the reports lay the workbooks out from
-them, the writer formats each column by its :data:`KINDS` entry, and ``docs/contract.md`` is
-checked against them by a test.  A column name means one thing in every sheet, so its kind
-(how it is formatted) is declared once per name, not per sheet.
+them, the writer formats each column by its :data:`FORMATS` entry, and ``docs/contract.md`` is
+checked against them by a test.  A column name means one thing in every sheet, so its format
+is declared once per name, not per sheet.
 
-Kinds: ``text``; ``int`` (counts, line numbers, Excel rows); ``hours`` and ``qty`` (hours and
+Formats: ``text``; ``int`` (counts, line numbers, Excel rows); ``hours`` and ``qty`` (hours and
 quantities, two decimals); ``money`` (in the row's currency decimals); ``percent`` (0..100);
 ``date``; ``bool`` (Excel booleans).
 """
@@ -131,28 +131,28 @@ def columns(sheet: str) -> list[str]:
     return list(spec.columns)
 
 
-def _kinds(kind: str, names: str) -> dict[str, str]:
-    return dict.fromkeys(names.split(), kind)
+def _formatted(number_format: str, names: str) -> dict[str, str]:
+    return dict.fromkeys(names.split(), number_format)
 
 
-KINDS: dict[str, str] = {
-    **_kinds("int", "line source_row row rows timesheets documents lines"),
-    **_kinds(
+FORMATS: dict[str, str] = {
+    **_formatted("int", "line source_row row rows timesheets documents lines"),
+    **_formatted(
         "hours",
         "hours billable_hours non_billable_hours hours_in_period remaining_hours opening_hours "
         "purchased_hours consumed_hours closing_hours allocated_hours ordered_hours "
         "delivered_hours",
     ),
-    **_kinds("qty", "quantity ordered delivered delivered_in_period invoiced to_invoice"),
-    **_kinds(
+    **_formatted("qty", "quantity ordered delivered delivered_in_period invoiced to_invoice"),
+    **_formatted(
         "money",
         "unit_price subtotal tax total untaxed untaxed_ordered untaxed_invoiced "
         "untaxed_to_invoice price_subtotal",
     ),
-    **_kinds("percent", "discount tax_rate upsell_threshold"),
-    **_kinds("date", "invoice_date order_date date first_date last_date created"),
-    **_kinds("bool", "upsell_alert billable"),
-    **_kinds("text", "value invoice order customer currency description subject"),
+    **_formatted("percent", "discount tax_rate upsell_threshold"),
+    **_formatted("date", "invoice_date order_date date first_date last_date created"),
+    **_formatted("bool", "upsell_alert billable"),
+    **_formatted("text", "value invoice order customer currency description subject"),
 }
-"""How each output column is formatted, by column name (a column not listed takes its kind
+"""How each output column is formatted, by column name (a column not listed takes its format
 from its values: numbers as numbers, everything else as text)."""

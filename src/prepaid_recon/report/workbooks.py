@@ -1,7 +1,7 @@
 """The run's result laid out as the five output workbooks (docs/contract.md, output workbooks).
 
 Compute once, render many: every figure here comes from the run's ``Result`` or from the
-roll-ups of :mod:`prepaid_recon.report.rollups`; the sheets' columns and their kinds come from
+roll-ups of :mod:`prepaid_recon.report.rollups`; the sheets' columns and their formats come from
 :mod:`prepaid_recon.contract.outputs`.  This module only chooses sheets, highlights and
 charts; :mod:`prepaid_recon.xlsx.writer` formats and writes.
 
@@ -74,20 +74,20 @@ def _spec(
     currency_column: str | None = None,
     highlight: Sequence[Highlight] = (),
     charts: Sequence[ChartSpec] = (),
-    cell_kinds: dict[str, Sequence[str]] | None = None,
+    cell_formats: dict[str, Sequence[str]] | None = None,
 ) -> SheetSpec:
-    kinds = {c: outputs.KINDS[c] for c in frame.columns if c in outputs.KINDS}
+    formats = {c: outputs.FORMATS[c] for c in frame.columns if c in outputs.FORMATS}
     if currency_column is None:
         # Money without a currency column: keep the figures, format them as plain 0.00.
-        kinds = {c: ("qty" if k == "money" else k) for c, k in kinds.items()}
+        formats = {c: ("qty" if f == "money" else f) for c, f in formats.items()}
     return SheetSpec(
         name=name,
         frame=frame,
-        kinds=kinds,
+        formats=formats,
         currency_column=currency_column,
         highlight=tuple(highlight),
         charts=tuple(charts),
-        cell_kinds=dict(cell_kinds or {}),
+        cell_formats=dict(cell_formats or {}),
     )
 
 
@@ -115,7 +115,7 @@ def exceptions_workbook(findings: pd.DataFrame | None) -> dict[str, list[SheetSp
             Highlight("severity", "=", '"warning"', "warn"),
         ),
     )
-    spec.kinds.update({c: "text" for c in frame.columns if c != "row"})
+    spec.formats.update({c: "text" for c in frame.columns if c != "row"})
     return {EXCEPTIONS: [spec]}
 
 
@@ -139,7 +139,7 @@ def build_reports(
     order_lines = _table(result, "order_lines")
     line_currency = "currency" if "currency" in order_lines.columns else None
 
-    summary, summary_kinds = summary_table(result, options)
+    summary, summary_formats = summary_table(result, options)
     chart = ChartSpec(
         title=f"Prepaid hours per customer, ordered vs delivered (top {top})",
         data_sheet="top_customers",
@@ -160,7 +160,7 @@ def build_reports(
             ),
         ],
         DELIVERED_VS_ORDERED: [
-            _spec("summary", summary, charts=(chart,), cell_kinds={"value": summary_kinds}),
+            _spec("summary", summary, charts=(chart,), cell_formats={"value": summary_formats}),
             _spec(
                 "order_lines",
                 order_lines,

@@ -111,7 +111,9 @@ def _inputs(tables: dict[str, Table]) -> Inputs:
     def frame(sheet: str) -> pd.DataFrame:
         if sheet in tables:
             return tables[sheet].data
-        cols = {c.name: EMPTY[c.kind](pd.RangeIndex(0, name="row")) for c in columns_of(sheet)}
+        cols = {
+            c.name: EMPTY[c.value_type](pd.RangeIndex(0, name="row")) for c in columns_of(sheet)
+        }
         return pd.DataFrame(cols, index=pd.RangeIndex(0, name="row"))
 
     return Inputs(**{c.sheet: frame(c.sheet) for c in SHEETS})

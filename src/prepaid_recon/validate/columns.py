@@ -58,7 +58,7 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
     table = Table(raw.sheet, raw.file, pd.DataFrame(index=frame.index), frame, given)
     for col in columns_of(raw.sheet):
         if col.name not in given:
-            data[col.name] = EMPTY[col.kind](frame.index)
+            data[col.name] = EMPTY[col.value_type](frame.index)
             if col.required:
                 findings.add_one(
                     Finding(
@@ -73,13 +73,13 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
                     )
                 )
             continue
-        parsed, bad = PARSERS[col.kind](frame[col.name])
+        parsed, bad = PARSERS[col.value_type](frame[col.name])
         findings.add(
-            BAD_CELL[col.kind],
+            BAD_CELL[col.value_type],
             table,
             bad,
             col.name,
-            f"'{col.name}' must be {EXPECTED[col.kind]}.",
+            f"'{col.name}' must be {EXPECTED[col.value_type]}.",
         )
         data[col.name] = parsed
     table.data = pd.DataFrame(data, index=frame.index)

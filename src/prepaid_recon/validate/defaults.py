@@ -27,7 +27,7 @@ def apply_defaults(tables: dict[str, Table], currency: str) -> None:
         for col in columns_of(sheet):
             if col.default is not None:
                 data[col.name] = data[col.name].fillna(col.default)
-            if col.kind == "bool" and col.name in data:
+            if col.value_type == "bool" and col.name in data:
                 data[col.name] = data[col.name].fillna(False).astype(bool)
     if "products" in tables:
         p = tables["products"].data

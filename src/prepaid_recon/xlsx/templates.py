@@ -3,7 +3,7 @@
 :data:`COLUMNS` describes every input column of CONTRACT section 2 in the templates' words:
 sheet, name, value type, whether it is required, its default, its allowed values and its
 meaning. It is derived from the pandera models of :mod:`prepaid_recon.contract.inputs`, the one
-place the contract is written: the parse kind gives the value type, ``isin`` the dropdown
+place the contract is written: the value type gives the template's type, ``isin`` the dropdown
 values, ``ge``/``gt``/``le`` the number range, and the field's description and metadata the
 human words. The templates are rendered from it: a header row per sheet, an ``instructions``
 sheet listing the table, a data-validation dropdown on every enumeration and boolean column,
@@ -58,7 +58,7 @@ _TYPES = {
     schemas.HOURS: HOURS,
     schemas.PERCENT: PERCENT,
 }
-"""Parse kind of the contract -> value type shown in the templates."""
+"""Value type of the contract -> the type shown in the templates."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _default_text(column: pa.Column) -> str:
 def _column(sheet: str, name: str, column: pa.Column) -> Column:
     """The template column of one pandera column: its checks become choices and bounds."""
     meta = column.metadata
-    kind = _TYPES[meta["kind"]]
+    kind = _TYPES[meta["value_type"]]
     choices: tuple[str, ...] = ()
     strict = True
     minimum = maximum = None

@@ -53,7 +53,7 @@ from prepaid_recon.xlsx.book import (
 __all__ = [
     "EXCEL_MAX_DATA_ROWS",
     "FIXED_CREATED",
-    "KINDS",
+    "FORMATS",
     "ChartSpec",
     "Highlight",
     "SheetSpec",
@@ -65,10 +65,10 @@ __all__ = [
 EXCEL_MAX_DATA_ROWS = 1_048_576 - 1
 """Data rows that fit on one sheet (Excel's 1,048,576 rows) below its header row."""
 
-KINDS = frozenset({"text", "int", "hours", "qty", "money", "date", "bool", "percent"})
+FORMATS = frozenset({"text", "int", "hours", "qty", "money", "date", "bool", "percent"})
 """How a column is written. ``money`` takes its decimals from the row's currency."""
 
-_NUMBER_KINDS = ("int", "hours", "qty", "percent", "date")
+_NUMBER_FORMATS_USED = ("int", "hours", "qty", "percent", "date")
 """The kinds with one number format (:data:`~prepaid_recon.xlsx.book.NUMBER_FORMATS`), in the
 order their formats are created (the order of ``styles.xml``)."""
 
@@ -120,29 +120,29 @@ class ChartSpec:
 class SheetSpec:
     """One table to write: a frame, how each column is formatted, and its decorations.
 
-    ``kinds`` maps a column to one of :data:`KINDS`; a column without one is guessed from its
+    ``formats`` maps a column to one of :data:`FORMATS`; a column without one is guessed from its
     dtype (bool, datetime, integer -> int, float -> qty, anything else -> text).
     ``currency_column`` names the column holding each row's ISO code for ``money`` columns
-    (without it money gets 2 decimals).  ``cell_kinds`` overrides the kind cell by cell for a
-    small mixed column (the summary's ``value``): one kind per row, ``money:<CODE>`` for money.
+    (without it money gets 2 decimals).  ``cell_formats`` overrides the format cell by cell for a
+    small mixed column (the summary's ``value``): one format per row, ``money:<CODE>`` for money.
     Numeric columns are the caller's to fill (0, never NaN) except where the contract allows
     an empty cell; the writer writes NaN/NA as an empty cell.
     """
 
     name: str
     frame: pd.DataFrame
-    kinds: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
     currency_column: str | None = None
     highlight: Sequence[Highlight] = ()
-    cell_kinds: dict[str, Sequence[str]] = field(default_factory=dict)
+    cell_formats: dict[str, Sequence[str]] = field(default_factory=dict)
     charts: Sequence[ChartSpec] = ()
 
-    def kind_of(self, column: str) -> str:
-        """The declared kind of ``column``, or the one its dtype implies."""
-        kind = self.kinds.get(column)
+    def format_of(self, column: str) -> str:
+        """The declared format of ``column``, or the one its dtype implies."""
+        kind = self.formats.get(column)
         if kind is not None:
-            if kind not in KINDS:
-                raise ValueError(f"sheet {self.name}: unknown kind {kind!r} for {column!r}")
+            if kind not in FORMATS:
+                raise ValueError(f"sheet {self.name}: unknown format {kind!r} for {column!r}")
             return kind
         dtype = self.frame[column].dtype
         if pd.api.types.is_bool_dtype(dtype):
@@ -253,7 +253,7 @@ class _Formats:
     def __init__(self, workbook: Workbook) -> None:
         self.header = workbook.add_format(HEADER_STYLE)
         self.by_kind = {
-            k: workbook.add_format({"num_format": NUMBER_FORMATS[k]}) for k in _NUMBER_KINDS
+            k: workbook.add_format({"num_format": NUMBER_FORMATS[k]}) for k in _NUMBER_FORMATS_USED
         }
         self.money = {d: workbook.add_format({"num_format": f}) for d, f in MONEY_FORMATS.items()}
         self.highlight = {k: workbook.add_format(v) for k, v in _HIGHLIGHT_STYLES.items()}
@@ -275,7 +275,7 @@ class _Column:
     """A column ready for the row loop: its values and how to write each cell.
 
     It is a :class:`~prepaid_recon.xlsx.fastrows.RowColumn`: kind ``text``, ``bool``, a number
-    kind, or ``mixed`` (a ``cell_kinds`` column, written cell by cell through ``row_writers``).
+    kind, or ``mixed`` (a ``cell_formats`` column, written cell by cell through ``row_writers``).
     """
 
     index: int
@@ -284,7 +284,7 @@ class _Column:
     values: list[Any]
     fmt: Format | None = None  # one format for the whole column ...
     row_formats: list[Format | None] | None = None  # ... or one per row (money per currency)
-    row_writers: list[str] | None = None  # per-row writer names for mixed (cell_kinds) columns
+    row_writers: list[str] | None = None  # per-row writer names for mixed (cell_formats) columns
     width: float = 10.0
 
 
@@ -300,10 +300,10 @@ def _prepare(spec: SheetSpec, formats: _Formats) -> list[_Column]:
         if not isinstance(name, str):
             raise ValueError(f"sheet {spec.name}: column names must be text, got {name!r}")
         series = frame[name]
-        if name in spec.cell_kinds:
-            columns.append(_prepare_mixed(index, name, series, spec.cell_kinds[name], formats))
+        if name in spec.cell_formats:
+            columns.append(_prepare_mixed(index, name, series, spec.cell_formats[name], formats))
             continue
-        kind = spec.kind_of(name)
+        kind = spec.format_of(name)
         col = _Column(index, name, kind, [])
         decimals = 2
         if kind == "text":
@@ -365,7 +365,7 @@ def _prepare_mixed(
             values.append(float(value))
             writers.append("number")
             fmts.append(formats.money_for(code))
-        elif base in _NUMBER_KINDS:
+        elif base in _NUMBER_FORMATS_USED:
             values.append(float(value))
             writers.append("number")
             fmts.append(formats.by_kind[base])
