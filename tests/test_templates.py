@@ -13,7 +13,6 @@ from prepaid_recon.xlsx.templates import (
     COLUMNS,
     WORKBOOKS,
     column_names,
-    describe,
     sheet_columns,
     write_templates,
 )
@@ -122,7 +121,6 @@ def test_column_table_matches_the_contract_shape():
         "billable", "order", "line", "invoice",
     ]  # fmt: skip
     assert all(c.meaning for c in COLUMNS)
-    assert "| `invoicing_policy` | prepaid / timesheet / manual |" in describe()
 
 
 def test_blank_templates_validate_without_errors(fresh):

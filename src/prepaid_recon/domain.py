@@ -205,18 +205,6 @@ class UomTable:
     def is_time(self, names: pd.Series) -> pd.Series:
         return self.categories(names).eq(TIME).fillna(False).astype(bool)
 
-    def hours_to_unit(
-        self, hours: pd.Series, units: pd.Series, *, rounded: bool = True
-    ) -> pd.Series:
-        """Express hours in each row's time unit; rounded to the unit's step unless told not to.
-
-        RULES section 1: q × size(A) / size(B), then rounded to B's step, half away from zero.
-        """
-        raw = hours.astype("float64") / self.sizes(units)
-        if not rounded:
-            return raw
-        return round_by_unit(raw, self.roundings(units))
-
     def convert(self, qty: pd.Series, from_units: pd.Series, to_units: pd.Series) -> pd.Series:
         """Convert quantities between units of one category, rounded to the target unit's step."""
         raw = qty.astype("float64") * self.sizes(from_units) / self.sizes(to_units)

@@ -25,4 +25,5 @@ def test_money_rounds_to_the_currency_minor_unit() -> None:
 def test_hours_convert_to_days_and_custom_pack_units() -> None:
     uoms = UomTable([Uom("Pack50", "time", 50.0)])
     hours = pd.Series([13.0, 25.0])
-    assert uoms.hours_to_unit(hours, pd.Series(["Days", "Pack50"])).tolist() == [1.63, 0.5]
+    units = pd.Series(["Hours", "Hours"])
+    assert uoms.convert(hours, units, pd.Series(["Days", "Pack50"])).tolist() == [1.63, 0.5]

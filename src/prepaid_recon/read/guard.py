@@ -28,7 +28,7 @@ MAX_SHEET_COLUMNS = 1024
 MAX_SHEET_CELLS = 1_048_576 * 32
 """Refuse a sheet whose used range (A1 to its last cell) holds more cells than a full sheet to
 column AF: the reader allocates the whole range (32 bytes a cell), however few cells are filled."""
-EXCEL_MAX_ROW, EXCEL_MAX_COLUMN = 1_048_576, 16_384
+EXCEL_MAX_ROW = 1_048_576
 _XML_HEAD_BYTES = 64 * 1024
 """How much of each XML part is searched for a DOCTYPE (it must come before the root element)."""
 _SCAN_CHUNK = 8 << 20

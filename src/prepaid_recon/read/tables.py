@@ -17,7 +17,7 @@ import hashlib
 import io
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,6 @@ class RawTable:
     sheet: str
     file: str
     frame: pd.DataFrame
-    columns_seen: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -82,8 +81,8 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
             try:
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None)
             except fastexcel.UnsupportedColumnTypeCombinationError:
-                # A column mixing duration cells ([h]:mm) with dates or text has no Arrow
-                # type: read the sheet as text, which the cell parsers read as well.
+                # A column mixing duration cells ([h]:mm) with dates or text has no Arrow type:
+                # read the sheet as text, which the cell parsers read as well.
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
             sheets[key] = _sheet_frame(sheet) if sheet.width else pd.DataFrame()
             sheets[key].attrs["header_row"] = header_rows.get(sheet_name, 1)
@@ -178,7 +177,6 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
     which one holds the dates is not guessed; the first is read.
     """
     wanted = set(CONTRACTS[sheet].model.to_schema().columns)
-    seen: list[str] = []
     keep: dict[str, str] = {}
     for original in frame.columns:
         key = normalize_header(original)
@@ -192,8 +190,6 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
             )  # fmt: skip
         elif key in wanted:
             keep[original] = key
-        if key and not key.startswith("unnamed") and key not in seen:
-            seen.append(key)
     first = frame.attrs.get("header_row", 1) + 1
     out = frame[list(keep)].rename(columns=keep)
     out.index = pd.RangeIndex(first, first + len(out), name="row")
@@ -202,7 +198,7 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
         out = out[filled]
     else:
         out = out.iloc[0:0]
-    return RawTable(sheet, file, out, seen)
+    return RawTable(sheet, file, out)
 
 
 def _find_entry(folder: Path, filename: str) -> Path | None:

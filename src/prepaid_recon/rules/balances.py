@@ -8,7 +8,9 @@ from prepaid_recon.contract import outputs
 from prepaid_recon.domain import round_half_away
 
 BALANCE_COLUMNS = outputs.columns("prepaid_balances")
-FIGURES = ["opening_hours", "purchased_hours", "consumed_hours", "closing_hours"]
+CUSTOMER_COLUMNS = outputs.columns("customers")
+FIGURES = CUSTOMER_COLUMNS[1:]
+"""opening_hours, purchased_hours, consumed_hours, closing_hours."""
 
 
 def prepaid_balances(lines: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFrame:
@@ -39,7 +41,7 @@ def prepaid_balances(lines: pd.DataFrame, period_start: pd.Timestamp) -> pd.Data
         }
     )
     out = out.sort_values(["customer", "order", "line"], kind="stable")
-    return out.reset_index(drop=True)
+    return out[BALANCE_COLUMNS].reset_index(drop=True)
 
 
 def customer_balances(balances: pd.DataFrame) -> pd.DataFrame:
@@ -48,4 +50,4 @@ def customer_balances(balances: pd.DataFrame) -> pd.DataFrame:
     for col in FIGURES:
         sums[col] = round_half_away(sums[col].astype("float64"), 0.01)
     sums["customer"] = sums["customer"].astype("str")
-    return sums[["customer", *FIGURES]].reset_index(drop=True)
+    return sums[CUSTOMER_COLUMNS].reset_index(drop=True)

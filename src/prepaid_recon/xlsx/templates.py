@@ -328,17 +328,3 @@ def write_templates(folder: Path | str) -> list[Path]:
         book.close()
         written.append(path)
     return written
-
-
-def describe() -> str:
-    """The column table as Markdown text (one table per sheet), for docs and ``--help`` pages."""
-    lines: list[str] = []
-    for sheets in WORKBOOKS.values():
-        for sheet in sheets:
-            lines += [f"### {sheet}", "", "| column | type | required | default | meaning |",
-                      "|---|---|---|---|---|"]  # fmt: skip
-            for c in sheet_columns(sheet):
-                kind = " / ".join(c.choices) if c.type == CHOICE else c.type
-                lines.append(f"| `{c.name}` | {kind} | {c.required} | {c.default} | {c.meaning} |")
-            lines.append("")
-    return "\n".join(lines)
