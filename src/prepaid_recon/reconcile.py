@@ -13,7 +13,15 @@ import pandas as pd
 
 from prepaid_recon.contract import outputs
 from prepaid_recon.domain import Inputs, Period, UomTable
-from prepaid_recon.rules import balances, conservation, hours, invoicing, lines, linking, tasks
+from prepaid_recon.rules import (
+    balances,
+    conservation,
+    hours,
+    invoicing,
+    linking,
+    order_lines,
+    tasks,
+)
 
 TIMESHEET_COLUMNS = outputs.columns("timesheets")
 
@@ -66,16 +74,20 @@ def run(inputs: Inputs, options: Options) -> Result:
     start, cutoff = period.start_ts, period.cutoff_ts
     uoms = UomTable.from_frame(inputs.uoms)
 
-    ctx = lines.order_line_context(inputs.orders, inputs.order_lines, inputs.products, uoms, cutoff)
+    ctx = order_lines.order_line_context(
+        inputs.orders, inputs.order_lines, inputs.products, uoms, cutoff
+    )
     task_frame, project_frame = tasks.tasks_from_context(ctx, uoms)
     tickets_linked, linked = linking.link_timesheets(
         inputs.timesheets, inputs.tickets, inputs.teams, task_frame, ctx, uoms, cutoff
     )
 
-    counted = lines.counted_hours_per_line(linked, start, cutoff)
-    invoiced = lines.invoiced_per_line(ctx, inputs.invoices, inputs.invoice_lines, uoms, cutoff)
-    line_frame = lines.line_figures(ctx, counted, invoiced, task_frame, uoms)
-    order_frame = lines.order_figures(inputs.orders, line_frame, cutoff)
+    counted = order_lines.counted_hours_per_line(linked, start, cutoff)
+    invoiced = order_lines.invoiced_per_line(
+        ctx, inputs.invoices, inputs.invoice_lines, uoms, cutoff
+    )
+    line_frame = order_lines.line_figures(ctx, counted, invoiced, task_frame, uoms)
+    order_frame = order_lines.order_figures(inputs.orders, line_frame, cutoff)
 
     draft_invoices, draft_lines = invoicing.draft_documents(
         line_frame,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from prepaid_recon.contract import outputs
 from prepaid_recon.domain import round_money
-from prepaid_recon.rules.lines import KEY, line_subtotal
+from prepaid_recon.rules.order_lines import KEY, line_subtotal
 
 INVOICE_COLUMNS = outputs.columns("invoices")
 INVOICE_LINE_COLUMNS = [*outputs.columns("invoice_lines"), "currency"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from prepaid_recon.domain import UomTable, round_half_away
-from prepaid_recon.rules.lines import KEY, hours_in_unit
+from prepaid_recon.rules.order_lines import KEY, hours_in_unit
 from prepaid_recon.rules.tasks import task_lines
 
 COUNTED = "counted"

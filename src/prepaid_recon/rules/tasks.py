@@ -6,7 +6,7 @@ import pandas as pd
 
 from prepaid_recon.contract import outputs
 from prepaid_recon.domain import UomTable, round_half_away
-from prepaid_recon.rules.lines import KEY, order_line_context
+from prepaid_recon.rules.order_lines import KEY, order_line_context
 
 TASK_COLUMNS = outputs.columns("tasks")
 PROJECT_COLUMNS = outputs.columns("projects")
@@ -50,7 +50,7 @@ def build_tasks(
 def tasks_from_context(ctx: pd.DataFrame, uoms: UomTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tasks and projects that confirming the orders creates; returns ``(tasks, projects)``.
 
-    ``ctx`` is ``lines.order_line_context`` of the run.
+    ``ctx`` is ``order_lines.order_line_context`` of the run.
 
     Each line of a confirmed order (``sale``/``done``, dated on or before the cut-off) with a
     service product and a quantity above 0 creates, by the product's ``service_tracking``:

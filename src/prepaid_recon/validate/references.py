@@ -2,7 +2,7 @@
 
 * Order-line facts: for each order line, its customer, whether its order is confirmed and in
   this run, whether it is a service, its policy and whether its unit is a unit of time, judged
-  as the rules judge them (:func:`prepaid_recon.rules.lines.order_line_flags`); and the tasks
+  as the rules judge them (:func:`prepaid_recon.rules.order_lines.order_line_flags`); and the tasks
   confirmed orders create (:func:`prepaid_recon.rules.tasks.build_tasks`).
 * Links: an explicit ``order``/``line`` on a ticket or a timesheet names an existing service
   line of a confirmed order of the same customer (``invalid_link``, ``incomplete_link``; a line
@@ -25,7 +25,7 @@ import pandas as pd
 from prepaid_recon.domain import Period, UomTable
 from prepaid_recon.findings import Code, Finding, Severity
 from prepaid_recon.read.cells import present
-from prepaid_recon.rules.lines import order_line_flags
+from prepaid_recon.rules.order_lines import order_line_flags
 from prepaid_recon.rules.tasks import build_tasks
 from prepaid_recon.validate.collector import Findings, Table
 from prepaid_recon.validate.lookups import (
