@@ -43,6 +43,7 @@ class Code(StrEnum):
     NOT_UTF8_CSV = "not_utf8_csv"
     EMPTY_CSV = "empty_csv"
     BAD_CSV = "bad_csv"
+    OVERSIZED_CSV = "oversized_csv"
     # Cells that cannot be read as their column's type.
     BAD_TEXT = "bad_text"
     BAD_BOOL = "bad_bool"
@@ -149,6 +150,9 @@ CODE_INFO: dict[Code, CodeInfo] = {
         _E,
         "a CSV file that cannot be parsed, or a row with more fields than the header",
         _FILE,
+    ),
+    Code.OVERSIZED_CSV: CodeInfo(
+        _E, "a CSV file larger than 1 GiB (about 15 million rows), refused unread", _FILE
     ),
     Code.BAD_TEXT: CodeInfo(
         _E, "an Excel error value (`#N/A`, `#REF!`, ...) in a text column", _CELL

@@ -1,4 +1,5 @@
-"""A timesheets.csv longer than an Excel sheet (issue 6, CONTRACT section 3).
+"""A timesheets.csv longer than an Excel sheet (issue 6, CONTRACT section 3), and one too big to
+hold at all (issue 10).
 
 A CSV has no row limit: every row is read, counted and written, and the audit sheet
 ``timesheets`` of ``hours_by_ticket.xlsx`` continues on ``timesheets_2``, ``timesheets_3``, ...
@@ -7,18 +8,26 @@ limit is lowered to 10 for one run of a 25-row CSV, end to end through the CLI (
 takes ``max_rows``; the command is given a ``write_outputs`` with ``max_rows=10`` bound, so no
 seam was needed in the source).  ``benchmarks/large_csv.py`` runs the real thing
 (2,000,000 rows).  Bound: in-process, under 3 s.
+
+A CSV is read in bounded memory (streamed, never held whole as bytes or text) and one larger
+than ``MAX_CSV_BYTES`` is refused unread: sparse files (``os.truncate``, no disk used) of 40 GB
+and of just the limit go through the installed command under 1 GiB of address space
+(``hostile_files.run_bounded``), where reading either whole would raise ``MemoryError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import os
 
 import openpyxl
-from hostile_files import invoke
+from hostile_files import assert_clean_failure, invoke, run_bounded
 
 from builders import write_csv, write_inputs
 from prepaid_recon import app
+from prepaid_recon.read.tables import MAX_CSV_BYTES
 
 ROWS, LIMIT = 25, 10
 
@@ -69,3 +78,47 @@ def test_the_csv_reader_has_no_row_limit_of_its_own(tmp_path, inputs):
     write_csv(folder / "timesheets.csv", rows)
     frame = read_inputs(folder).tables["timesheets"].frame
     assert len(frame) == 3000 and frame.index[-1] == 3001
+
+
+def _sparse_timesheets(tmp_path, inputs, size: int):
+    """The clean input with timesheets given as a sparse timesheets.csv of ``size`` bytes
+    (all NUL bytes, no disk block used)."""
+    folder = write_inputs(tmp_path / "in", {k: v for k, v in inputs.items() if k != "timesheets"})
+    with (folder / "timesheets.csv").open("wb") as fh:
+        os.truncate(fh.fileno(), size)
+    return folder
+
+
+def _findings(out):
+    rows = list(openpyxl.load_workbook(out / "exceptions.xlsx").active.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_a_40_gb_csv_is_refused_unread_with_the_limit_in_the_finding(tmp_path, inputs):
+    """A 40 GB timesheets.csv (sparse): exit 1 at once, no traceback, no MemoryError, under
+    1 GiB of address space; ``oversized_csv`` names the file, its size and the limit; the file
+    is not read, not even hashed for run.json."""
+    folder = _sparse_timesheets(tmp_path, inputs, 40 * 1024**3)
+    out = tmp_path / "out"
+    ran = run_bounded("run", folder, "--period", "2026-10", "--out", out)
+    assert_clean_failure(ran.stderr, ran.code, 1, "timesheets.csv")
+    assert "MemoryError" not in ran.stderr + ran.stdout
+    [finding] = _findings(out)
+    assert (finding["code"], finding["file"], finding["severity"]) == (
+        "oversized_csv",
+        "timesheets.csv",
+        "error",
+    )
+    assert "40.0 GiB" in finding["message"] and "at most 1.0 GiB" in finding["message"]
+    manifest = json.loads((out / "run.json").read_text())
+    assert "timesheets.csv" not in manifest["inputs"]["files"]
+
+
+def test_a_csv_of_the_limit_is_read_in_bounded_memory(tmp_path, inputs):
+    """A sparse timesheets.csv of exactly ``MAX_CSV_BYTES`` (1 GiB of NUL bytes) is not refused
+    for its size: it is read block by block, under 1 GiB of address space, and is
+    ``not_utf8_csv`` (NUL bytes) as a small one would be."""
+    folder = _sparse_timesheets(tmp_path, inputs, MAX_CSV_BYTES)
+    ran = run_bounded("validate", folder)
+    assert_clean_failure(ran.stderr, ran.code, 1, "timesheets.csv", "NUL")
+    assert "MemoryError" not in ran.stderr + ran.stdout

@@ -13,15 +13,19 @@ file is a finding, never a traceback, a hang or an exhausted memory.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
 import io
 import re
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from prepaid_recon.contract.inputs import CONTRACTS, SHEETS, normalize_header
 from prepaid_recon.errors import UsageError
@@ -65,14 +69,25 @@ class ReadResult:
 
 
 def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], Finding | None]:
-    """All sheets of a workbook as raw frames keyed by normalized sheet name."""
-    problem, header_rows = inspect_workbook(path, name)
+    """All sheets of a workbook as raw frames keyed by normalized sheet name.
+
+    Nothing from the native reader escapes as an exception: its errors, and its panics
+    (pyo3's ``PanicException`` derives from ``BaseException``), are the file's
+    ``corrupt_workbook`` finding; only an interrupt or an exit goes through.  The guard comes
+    first, and a failure of the guard itself refuses the file too.
+    """
+    try:
+        problem, header_rows = inspect_workbook(path, name)
+    except Exception as err:  # the guard failed on this file: it is not read
+        return {}, _file_error(
+            Code.CORRUPT_WORKBOOK, name, f"{name} cannot be read as a workbook ({_short(err)})."
+        )
     if problem:
         return {}, problem
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(path)
+        reader = fastexcel.read_excel(_native_source(path))
         sheets: dict[str, pd.DataFrame] = {}
         for sheet_name in reader.sheet_names:
             key = normalize_header(sheet_name)
@@ -86,11 +101,29 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
             sheets[key] = _sheet_frame(sheet) if sheet.width else pd.DataFrame()
             sheets[key].attrs["header_row"] = header_rows.get(sheet_name, 1)
-    except Exception as err:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # also a Rust panic (pyo3_runtime.PanicException)
         return {}, _file_error(
             Code.CORRUPT_WORKBOOK, name, f"{name} cannot be read as a workbook ({_short(err)})."
         )
     return sheets, None
+
+
+def _native_source(path: Path) -> Path | bytes:
+    """What fastexcel opens: the path, or the file's bytes when the path is not valid UTF-8
+    (a folder named in another encoding): fastexcel takes only UTF-8 paths, or bytes."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return path.read_bytes()
+    return path
+
+
+def _shown_name(name: str) -> str:
+    """A file name as text for findings: bytes that are not UTF-8 as ``\\xff``, so that it
+    prints and is written to exceptions.xlsx like any name."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
@@ -114,56 +147,299 @@ def _sheet_frame(sheet: fastexcel.ExcelSheet) -> pd.DataFrame:
     return frame
 
 
-def _short(err: Exception) -> str:
+def _short(err: BaseException) -> str:
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return text[:160]
 
 
+MAX_CSV_BYTES = 1024**3
+"""Refuse a CSV file larger than this (1 GiB), unread: every row of a table is held in memory
+at once, and a run peaks at several times the file's size (``benchmarks/large_csv.py``).
+1 GiB of timesheets is about 15 million rows."""
+_CSV_BLOCK = 16 << 20
+"""Bytes read at a time by the text check."""
+_PARSE_BLOCK = 16 << 20
+"""Bytes pyarrow parses at a time (a record longer than that is parsed in one block)."""
+_BOM = b"\xef\xbb\xbf"
+
+
 def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | None]:
-    """A CSV table: UTF-8 (BOM allowed), comma-separated, header on the first line."""
+    """A CSV table: UTF-8 (BOM allowed), comma-separated, header on the first line.
+
+    Every cell is text, an empty cell the empty text.  The frame has a row per record after the
+    header, blank lines included, so that a row's position gives its line number (the caller
+    drops blank rows).  A record with fewer fields than the header has its last cells empty;
+    one with more is ``bad_csv``.
+
+    Read in bounded memory, in two streaming passes of 16 MiB blocks: the text check
+    (:func:`_csv_text_problem`), then pyarrow's CSV parser, straight into Arrow strings; the
+    text is never held whole.  A file larger than :data:`MAX_CSV_BYTES` is refused unread.
+    """
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            return None, _file_error(
+                Code.OVERSIZED_CSV,
+                name,
+                f"{name} is {_size(size)}: a CSV file can be at most {_size(MAX_CSV_BYTES)} "
+                "(about 15 million rows): export fewer rows or fewer columns.",
+            )
+        problem, one_line = _csv_text_problem(path, name)
+        if problem is not None:
+            return None, problem
+        return _parse_csv(path, name, one_line)
     except OSError as err:
         return None, _file_error(
-            Code.UNREADABLE_FILE, name, f"{name} cannot be read: {err.strerror}."
+            Code.UNREADABLE_FILE, name, f"{name} cannot be read: {err.strerror or _short(err)}."
         )
-    if b"\x00" in data:
-        return None, _file_error(
-            Code.NOT_UTF8_CSV, name, f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:,.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:,.1f} MiB"
+
+
+def _csv_text_problem(path: Path, name: str) -> tuple[Finding | None, bool]:
+    """A finding when the file is not UTF-8 text with something in it, checked block by block.
+
+    NUL bytes anywhere come first, then invalid UTF-8 (its byte is counted after the BOM), then
+    an empty file.  Also tells whether the file is a single line without a line break.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    quotes = _Quotes()
+    bad_byte: int | None = None
+    offset = 0  # bytes checked, after the BOM
+    filled = line_break = False
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(_CSV_BLOCK), b""):
+            if offset == 0:
+                block = block.removeprefix(_BOM)
+            if b"\x00" in block:
+                message = f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
+                return _file_error(Code.NOT_UTF8_CSV, name, message), False
+            line_break = line_break or b"\n" in block or b"\r" in block
+            quotes.feed(block, offset)
+            if bad_byte is None:
+                pending = len(decoder.getstate()[0])
+                try:
+                    plain = pending == 0 and block.isascii()
+                    text = block.decode("ascii") if plain else decoder.decode(block)
+                    filled = filled or (bool(text) and not text.isspace())
+                except UnicodeDecodeError as err:
+                    bad_byte = offset - pending + err.start
+            offset += len(block)
+    if bad_byte is None:
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            bad_byte = offset - pending + err.start
+    if bad_byte is not None:
+        message = f"{name} is not UTF-8 text (byte {bad_byte + 1}): export it as CSV UTF-8."
+        return _file_error(Code.NOT_UTF8_CSV, name, message), False
+    if not filled:
+        return _file_error(Code.EMPTY_CSV, name, f"{name} is empty: it needs a header line."), False
+    if quotes.state == _Quotes.IN:
+        message = (
+            f"{name} is not a readable CSV (the quoted field opened at byte {quotes.opened + 1} "
+            "is never closed)."
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return None, _file_error(
-            Code.NOT_UTF8_CSV,
-            name,
-            f"{name} is not UTF-8 text (byte {err.start + 1}): export it as CSV UTF-8.",
-        )
-    del data
-    if not text.strip():
-        return None, _file_error(Code.EMPTY_CSV, name, f"{name} is empty: it needs a header line.")
-    try:
-        with warnings.catch_warnings():
-            # A first data row longer than the header would silently become the index and
-            # shift every column: index_col=False makes it a warning, raised here as an error.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                sep=",",
-                index_col=False,
+        return _file_error(Code.BAD_CSV, name, message), False
+    return None, not line_break
+
+
+class _Quotes:
+    """Whether the text ends inside a quoted field, following its quotes only.
+
+    pyarrow takes an unclosed quoted field as running to the end of the file; it is an error, as
+    it was for pandas, whose tokenizer this follows: a quote opens a quoted field only where a
+    field starts (after a comma or a line break), elsewhere it is text; inside, ``""`` is a
+    quote and a lone quote closes the field.
+    """
+
+    OUT, IN, CLOSING = 0, 1, 2
+
+    def __init__(self) -> None:
+        self.state = self.OUT
+        self.opened = -1  # the byte (after the BOM) of the quote that opened the field
+        self.closing = -1  # the byte of the quote that closes it, unless another one follows
+        self.last = b"\n"  # the byte before the block: the file starts a field
+
+    def feed(self, block: bytes, offset: int) -> None:
+        at = block.find(b'"')
+        while at >= 0:
+            byte = offset + at
+            if self.state == self.CLOSING and byte == self.closing + 1:
+                self.state = self.IN  # "" inside a quoted field
+            elif self.state == self.IN:
+                self.state, self.closing = self.CLOSING, byte
+            elif (block[at - 1 : at] if at else self.last) in (b",", b"\n", b"\r"):
+                self.state, self.opened = self.IN, byte
+            else:
+                self.state = self.OUT  # text after a closed field, or a quote inside a field
+            at = block.find(b'"', at + 1)
+        if block:
+            self.last = block[-1:]
+
+
+class _OddRecords:
+    """pyarrow's handler of the records whose number of fields is not the header's.
+
+    ``numbered``: the parser runs on one thread and numbers the records (the header is 1): a
+    short record is kept aside (``short``) to be put back in its place, a long one stops the
+    parser (``long``: number, fields, names).  Otherwise the first one stops it (``seen``), and
+    the caller reads the file again, numbered: a well-formed file is read once, on every core.
+    """
+
+    def __init__(self, numbered: bool) -> None:
+        self.numbered = numbered
+        self.seen = False
+        self.short: dict[int, str] = {}
+        self.long: tuple[int, int, int] | None = None
+
+    def __call__(self, row: Any) -> str:
+        self.seen = True
+        if not self.numbered:
+            return "error"
+        if row.actual_columns > row.expected_columns:
+            self.long = (row.number, row.actual_columns, row.expected_columns)
+            return "error"
+        self.short[row.number] = row.text
+        return "skip"
+
+
+class _LongRecord(Exception):
+    """A record with more fields than the header has names: number, fields, names."""
+
+
+def _parse_csv(path: Path, name: str, one_line: bool) -> tuple[pd.DataFrame | None, Finding | None]:
+    """The CSV parsed by pyarrow; a finding when it cannot be.
+
+    A record longer than a parsing block (:data:`_PARSE_BLOCK`) makes pyarrow stop: the file is
+    then parsed again as one block (it is at most :data:`MAX_CSV_BYTES`).
+    """
+    # A file of one line without a line break is a header: pyarrow needs the break.
+    data = path.read_bytes() + b"\n" if one_line else None
+    size = len(data) if data is not None else path.stat().st_size
+
+    def source() -> Any:
+        return pa.BufferReader(data) if data is not None else pa.OSFile(str(path))
+
+    block = _PARSE_BLOCK
+    while True:
+        try:
+            table, short = _arrow_records(source, block, size)
+        except _LongRecord as long:
+            number, fields, names = long.args
+            message = (
+                f"{name}: row {number} has {fields} fields, more than the header line has "
+                f"names ({names})."
             )
-    except pd.errors.ParserWarning:
-        return None, _file_error(
-            Code.BAD_CSV, name, f"{name}: a row has more fields than the header line has names."
-        )
-    except (pd.errors.ParserError, ValueError) as err:
-        return None, _file_error(
-            Code.BAD_CSV, name, f"{name} is not a readable CSV ({_short(err)})."
-        )
-    return frame, None
+            return None, _file_error(Code.BAD_CSV, name, message)
+        except pa.ArrowInvalid as err:
+            if "straddl" in str(err) and block <= size:
+                block = min(size + 1, 2**31 - 1)
+                continue
+            message = f"{name} is not a readable CSV ({_short(err)})."
+            return None, _file_error(Code.BAD_CSV, name, message)
+        return _csv_frame(table, short), None
+
+
+def _arrow_records(
+    source: Callable[[], Any], block: int, size: int
+) -> tuple[pa.Table, dict[int, str]]:
+    """The records, and the short ones by number, read on every core; if a record has not the
+    header's number of fields, read again on one thread, which numbers the records.
+
+    That second reading takes the file as one block: pyarrow gives a short record's text
+    damaged when it straddles two blocks (a CR LF inside quotes loses its LF).
+    """
+    odd = _OddRecords(numbered=False)
+    try:
+        return _arrow_csv(source, odd, block), {}
+    except pa.ArrowInvalid:
+        if not odd.seen:
+            raise
+    odd = _OddRecords(numbered=True)
+    try:
+        return _arrow_csv(source, odd, max(block, min(size + 1, 2**31 - 1))), odd.short
+    except pa.ArrowInvalid:
+        if odd.long is not None:
+            raise _LongRecord(*odd.long) from None
+        raise
+
+
+def _arrow_csv(source: Callable[[], Any], odd: _OddRecords, block: int) -> pa.Table:
+    """The records of the CSV as a table of large strings, as pyarrow streams it.
+
+    The header is read first, alone, for the column names (every column is then declared text,
+    so nothing is guessed); quoted fields may hold line breaks; blank lines are records.
+    """
+    import pyarrow.csv as pacsv
+
+    read = pacsv.ReadOptions(block_size=block, use_threads=not odd.numbered)
+    header = pacsv.ParseOptions(
+        newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=lambda row: "skip"
+    )
+    with source() as stream, pacsv.open_csv(stream, read_options=read, parse_options=header) as r:
+        names = r.schema.names
+    parse = pacsv.ParseOptions(
+        newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=odd
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.large_string() for n in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,  # checked already, with the byte in the message
+    )
+    with (
+        source() as stream,
+        pacsv.open_csv(
+            stream, read_options=read, parse_options=parse, convert_options=convert
+        ) as reader,
+    ):
+        return reader.read_all()
+
+
+def _csv_frame(table: pa.Table, short: dict[int, str]) -> pd.DataFrame:
+    """The table as a frame of ``str`` columns sharing its buffers, named as pandas names them
+    (an empty header is ``Unnamed: <i>``, a repeated one gets ``.1``, ``.2``...), with the short
+    records put back at their place, their missing cells empty."""
+    names = _pandas_names(table.column_names)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = table.rename_columns(names).to_pandas(types_mapper={pa.large_string(): text}.get)
+    if not short:
+        return frame
+    width = len(names)
+    rows = []
+    for record in short.values():
+        fields = next(csv.reader(io.StringIO(record, newline="")), [])
+        rows.append(fields + [""] * (width - len(fields)))
+    extra = pd.DataFrame(rows, columns=names, dtype=text)
+    at = np.fromiter(short, dtype=np.int64, count=len(short)) - 2  # record 2 is the first row
+    others = np.ones(len(frame) + len(extra), dtype=bool)
+    others[at] = False
+    frame.index = np.flatnonzero(others)
+    extra.index = at
+    return pd.concat([frame, extra]).sort_index().reset_index(drop=True)
+
+
+def _pandas_names(header: list[str]) -> list[str]:
+    """The column names pandas' CSV reader gives a header (as the reader did before pyarrow):
+    an empty name is ``Unnamed: <i>``; a repeated name gets ``.1``, ``.2``... skipping a name
+    the header already has, the named columns first."""
+    names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    unnamed = [i for i, name in enumerate(header) if not name]
+    counts: dict[str, int] = {}
+    for i in [i for i in range(len(names)) if header[i]] + unnamed:
+        name = given = names[i]
+        count = counts.get(name, 0)
+        while count > 0:
+            counts[given] = count + 1
+            name = f"{given}.{count}"
+            count = count + 1 if name in names else counts.get(name, 0)
+        names[i] = name
+        counts[name] = count + 1
+    return names
 
 
 _RENAMED_DUPLICATE = re.compile(r"(.+?)[._](\d+)")
@@ -195,7 +471,8 @@ def _raw_table(frame: pd.DataFrame, sheet: str, file: str, findings: list[Findin
     out.index = pd.RangeIndex(first, first + len(out), name="row")
     if len(out.columns):
         filled = pd.concat([present(out[c]) for c in out.columns], axis=1).any(axis=1)
-        out = out[filled]
+        if not filled.all():  # else a copy of the whole table for nothing
+            out = out[filled]
     else:
         out = out.iloc[0:0]
     return RawTable(sheet, file, out)
@@ -221,7 +498,7 @@ def read_inputs(input_path: Path) -> ReadResult:
 
 
 def _read_single(path: Path) -> ReadResult:
-    name = path.name
+    name = _shown_name(path.name)
     sheets, problem = _read_xlsx_sheets(path, name)
     tables: dict[str, RawTable] = {}
     findings: list[Finding] = [problem] if problem else []
@@ -305,8 +582,9 @@ def _read_folder(folder: Path) -> ReadResult:
                     sheets[contract.sheet], contract.sheet, entry.name, findings
                 )
             elif csv_entry is not None and csv_entry.is_file():
-                files[csv_entry.name] = csv_entry
                 raw, problem = _read_csv(csv_entry, csv_entry.name)
+                if problem is None or problem.code != Code.OVERSIZED_CSV:
+                    files[csv_entry.name] = csv_entry  # hashed; an oversized file is not read
                 if problem:
                     findings.append(problem)
                     continue
