@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -180,6 +181,33 @@ def test_whole_number_rejects_a_fraction(tmp_path, layout, cell):
     assert_missing(value)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    "cell", [1e300, -1e300, 2.0**70, 1e15, Text("1e300"), Text(str(2**70)), Text("9" * 400)]
+)
+def test_whole_number_too_big_is_unreadable_never_cast(tmp_path, layout, cell):
+    """The property test's flake: 1e300 raised "cannot safely cast non-equivalent float64 to
+    int64". A whole number has at most 15 digits."""
+    value, bad = parse(tmp_path, "whole", cell, layout)
+    assert bad
+    assert_missing(value)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(("cell", "expected"), [(999_999_999_999_999, 999_999_999_999_999)])
+def test_whole_number_of_15_digits_is_read(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "whole", cell, layout) == (expected, False)
+
+
+@pytest.mark.parametrize("kind", ["number", "percent", "hours", "whole"])
+@pytest.mark.parametrize("text", ["-0", "-0.0", "-0:00"])
+def test_negative_zero_is_zero(kind, text):
+    value, bad = PARSERS[kind](pd.Series([text], dtype="str"))
+    if not bad.iloc[0]:
+        assert value.iloc[0] == 0
+        assert not np.signbit(float(value.iloc[0]))
+
+
 # --------------------------------------------------------------------------------------------
 # hours
 # --------------------------------------------------------------------------------------------
@@ -213,6 +241,35 @@ def test_hours_rejects_what_is_not_a_duration(tmp_path, layout, text):
     value, bad = parse(tmp_path, "hours", Text(text), layout)
     assert bad
     assert_missing(value)
+
+
+HOSTILE_TEXT = [
+    "inf", "-inf", "Infinity", "nan", "NaN", "1e309", "-1e309", "1e-400", "-0", "9" * 400,
+    "9" * 5000, "1" * 20, "0x10", "1_000", "١٢٣", "٢٠٢٦-١٠-٠١", "١:٣٠", "999:59", "+1", "5.",
+    "2026-02-30", "0000-00-00", "99999-01-01", "1:30:60", "#N/A", "\x00", "𝟙𝟚",
+]  # fmt: skip
+HOSTILE_NUMBERS = [
+    1e300, -1e300, 2.0**70, -0.0, 5e-324, 1.7976931348623157e308, np.inf, -np.inf, np.nan,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+def test_no_value_makes_a_parser_raise(kind):
+    """Huge numbers, inf and nan (as text or as numbers), negative zero, 1e309 and long digit
+    strings, other scripts' digits: each is read or unreadable, never an exception, and what is
+    read is finite."""
+    for raw in (
+        pd.Series(HOSTILE_TEXT, dtype="str"),
+        pd.Series(HOSTILE_TEXT, dtype=object),
+        pd.Series(HOSTILE_NUMBERS, dtype="float64"),
+    ):
+        value, bad = PARSERS[kind](raw)
+        assert len(value) == len(bad) == len(raw)
+        assert bad.dtype == bool
+        if kind in ("number", "percent", "hours"):
+            assert np.isfinite(value[~bad].dropna()).all()
+        if kind == "whole":
+            assert value[~bad].dropna().abs().lt(10**15).all()
 
 
 @pytest.mark.parametrize("kind", sorted(PARSERS))

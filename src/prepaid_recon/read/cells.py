@@ -17,6 +17,8 @@ import pandas as pd
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
 _FIRST_DATE = pd.Timestamp("1900-01-02")
 """Earlier 'dates' are Excel time cells (a time of day, or a duration under 48 h)."""
+_WHOLE_LIMIT = 1e15
+"""A whole number has at most 15 digits (every one of them exact in a float)."""
 _TRUE = {"true", "yes", "y", "1", "1.0", "x"}
 _FALSE = {"false", "no", "n", "0", "0.0"}
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -121,17 +123,18 @@ def parse_number(raw: pd.Series) -> Parsed:
         out = pd.to_numeric(text.where(plain), errors="coerce").astype("float64")
     else:
         out = pd.Series(np.nan, index=raw.index, dtype="float64")
-    out = out.where(np.isfinite(out))
-    out = out.astype("float64")
+    out = out.where(np.isfinite(out)).astype("float64") + 0.0  # -0 is 0: never "-0.00"
     return out, given & out.isna()
 
 
 def parse_whole(raw: pd.Series) -> Parsed:
-    """Whole numbers (line sequences): a number without a fractional part."""
+    """Whole numbers (line sequences): a number without a fractional part, of at most 15 digits
+    (1e300 or 2**70 are unreadable, never cast)."""
     number, bad = parse_number(raw)
     fractional = number.notna() & (number != np.floor(number.fillna(0)))
-    whole = number.where(~fractional)
-    return whole.round().astype("Int64"), bad | fractional
+    too_big = number.abs().ge(_WHOLE_LIMIT).fillna(False)
+    whole = number.where(~fractional & ~too_big)
+    return whole.round().astype("Int64"), bad | fractional | too_big
 
 
 def parse_date(raw: pd.Series) -> Parsed:
@@ -190,8 +193,7 @@ def parse_hours(raw: pd.Series) -> Parsed:
             out[todo] = value.fillna(from_cell)
     else:
         out = pd.Series(np.nan, index=raw.index, dtype="float64")
-    out = out.where(np.isfinite(out))
-    out = out.astype("float64")
+    out = out.where(np.isfinite(out)).astype("float64") + 0.0  # -0 is 0: never "-0.00"
     return out, given & out.isna()
 
 
@@ -211,6 +213,6 @@ EXPECTED: dict[str, str] = {
     "date": "a date (an Excel date or YYYY-MM-DD; 03/04/2026 is ambiguous)",
     "number": "a number (with '.' as decimal point)",
     "percent": "a percentage from 0 to 100",
-    "whole": "a whole number",
+    "whole": "a whole number of at most 15 digits",
     "hours": "hours (a number such as 1.5, or H:MM such as 1:30)",
 }
