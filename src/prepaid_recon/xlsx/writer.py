@@ -25,7 +25,10 @@ The writer only formats: every figure it writes was computed by :mod:`prepaid_re
 from __future__ import annotations
 
 import contextlib
+import io
 import math
+import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
 from prepaid_recon.domain import minor_units
@@ -541,12 +545,77 @@ def write_workbook(
                 if start == 0:
                     for chart in spec.charts:
                         _add_chart(workbook, worksheet, chart, specs)
-    except BaseException:
-        # Never leave a half-written workbook behind: close (which releases xlsxwriter's temp
-        # files) and remove whatever it produced.
-        with contextlib.suppress(Exception):
-            workbook.close()
-        Path(path).unlink(missing_ok=True)
+    except BaseException as error:
+        # Never leave a half-written workbook behind, nor anything that raises later.
+        _discard(workbook, path, error)
         raise
-    workbook.close()
+    _close(workbook, path)
     return written
+
+
+def _close(workbook: Workbook, path: Path | str) -> None:
+    """Close a complete workbook: xlsxwriter assembles and zips it into ``path``.
+
+    If that fails (a full disk), the workbook is discarded (:func:`_discard`), the warnings
+    xlsxwriter gave while closing it are dropped, and the system's ``OSError`` is raised as
+    itself (xlsxwriter wraps it in ``FileCreateError``, which is not an ``OSError``), so that
+    the caller reports it as a could-not-write error.  On success those warnings are passed on.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            workbook.close()
+        except BaseException as error:
+            _discard(workbook, path, error)
+            cause = error.args[0] if isinstance(error, FileCreateError) and error.args else None
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _discard(workbook: Workbook, path: Path | str, error: BaseException) -> None:
+    """Drop a workbook whose writing failed with ``error``: no file is left at ``path`` and no
+    open handle of xlsxwriter's is left for a finaliser to flush at exit.
+
+    ``close()`` is not called on it: it would assemble and write the whole package again, warn
+    about sheets not added yet, and fail again on a full disk.  The zip file xlsxwriter was
+    writing when ``close()`` failed is a local variable of its frames, still referenced by the
+    traceback: it is found there and closed now, so that ``ZipFile.__del__`` has nothing left to
+    write (it would print a traceback at exit).  Errors while closing come from the same failed
+    disk and are ignored, and so are xlsxwriter's warnings.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for part in [workbook, *workbook.worksheets()]:
+            for value in list(vars(part).values()):
+                if isinstance(value, io.IOBase) and not value.closed:
+                    with contextlib.suppress(Exception):
+                        value.close()
+        for zip_file in _zip_files_in(error):
+            with contextlib.suppress(Exception):
+                zip_file.close()
+    with contextlib.suppress(OSError):
+        Path(path).unlink(missing_ok=True)
+
+
+def _zip_files_in(error: BaseException) -> list[zipfile.ZipFile]:
+    """The zip files held by the frames of ``error``'s traceback and of the errors chained to
+    it (what xlsxwriter was writing when it failed)."""
+    found: list[zipfile.ZipFile] = []
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending += [current.__context__, current.__cause__]
+        tb = current.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and all(value is not z for z in found):
+                    found.append(value)
+            tb = tb.tb_next
+    return found
