@@ -5,8 +5,13 @@ This is the whole program without its command line: :func:`run_month` and
 the findings, the summary); ``cli.py`` only parses options and prints.  Nothing here prints.
 
 Exit codes (docs/contract.md): 0 done (warnings allowed); 1 the input has errors (only
-``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run; 3 an internal
-check failed.  Codes 2 and 3 travel as :class:`~prepaid_recon.errors.ReconError`.
+``exceptions.xlsx`` and ``run.json`` are written); 2 the command could not run (another run
+writing the same OUT included); 3 an internal check failed; 130/143 stopped by SIGINT/SIGTERM.
+Codes 2 and 3 travel as :class:`~prepaid_recon.errors.ReconError`, 130 and 143 as
+:class:`~prepaid_recon.errors.Interrupted`.
+
+A run that writes OUT holds OUT's lock (:func:`~prepaid_recon.publish.lock_out`) from before it
+reads INPUT until its files are published, so that two runs into one OUT never interleave.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from prepaid_recon import reconcile
-from prepaid_recon.contract.outputs import OUTPUT_FILES, RUN_JSON
+from prepaid_recon.contract.outputs import EXCEPTIONS, OUTPUT_FILES, RUN_JSON
 from prepaid_recon.domain import Period
 from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK
-from prepaid_recon.publish import FileWriter, check_destination, publish
+from prepaid_recon.publish import FileWriter, check_destination, lock_out, publish
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
@@ -93,11 +98,21 @@ def _write_book(path: Path, *, sheets: Sequence[SheetSpec], max_rows: int) -> No
     write_workbook(path, sheets, max_rows=max_rows, tmpdir=path.parent)
 
 
-def _refuse_out_in_input(input_path: Path, out_dir: Path) -> None:
-    """Refuse a bad OUT before reading anything (publishing checks again when it writes); a
-    missing INPUT is left to the reader, which says so."""
+def _refuse_out_in_input(input_path: Path, out_dir: Path, names: Sequence[str]) -> None:
+    """Refuse a bad OUT before reading anything (publishing checks again when it writes):
+    ``names`` are the files the run may write or drop in OUT; a missing INPUT is left to the
+    reader, which says so."""
     if input_path.exists():
-        check_destination(out_dir, input_path)
+        check_destination(out_dir, input_path, names)
+
+
+def _out_lock(input_path: Path, out_dir: Path) -> contextlib.AbstractContextManager[Path]:
+    """OUT's lock, to take before INPUT is read and hold until the files are published: a
+    second run into the same OUT meanwhile exits 2.  A missing INPUT is refused first, by the
+    reader, so that a mistyped INPUT leaves no lock file behind."""
+    if not input_path.exists():
+        read_inputs(input_path)  # raises UsageError naming INPUT
+    return lock_out(out_dir)
 
 
 def run_month(
@@ -110,39 +125,42 @@ def run_month(
 
     With input errors only ``exceptions.xlsx`` and ``run.json`` are written (exit 1), and any
     report of an earlier run in ``out_dir`` is removed, so no stale figures sit beside them.
+    OUT's lock is held from before INPUT is read until the reports are published; OUT ends as
+    its old complete set of files or the new one, whatever happens (a stop signal included).
     """
     stages = stages if stages is not None else Stages()
-    _refuse_out_in_input(input_path, out_dir)
-    with stages("read"):
-        read = read_inputs(input_path)
-        hashes = read.hashes()
-    with stages("validate"):
-        validated = validate(read, options.period, options.currency)
-    result = None
-    if validated.inputs is None:
-        workbooks = exceptions_workbook(validated.findings)
-    else:
-        with stages("rules"):
-            result = reconcile.run(validated.inputs, options)
-        workbooks = build_reports(result, options, validated.findings)
-    summary = RunSummary.of_run(
-        options,
-        input_files=hashes,
-        row_counts=validated.row_counts,
-        errors=validated.errors,
-        warnings=validated.warnings,
-        result=result,
-        files_written=[*workbooks, RUN_JSON],
-        out_dir=str(out_dir),
-    )
-    with stages("write"):
-        write_outputs(
-            out_dir,
-            workbooks,
-            {RUN_JSON: summary.manifest_bytes()},
-            refuse=input_path,
-            stale=OUTPUT_FILES,
+    _refuse_out_in_input(input_path, out_dir, OUTPUT_FILES)
+    with _out_lock(input_path, out_dir):
+        with stages("read"):
+            read = read_inputs(input_path)
+            hashes = read.hashes()
+        with stages("validate"):
+            validated = validate(read, options.period, options.currency)
+        result = None
+        if validated.inputs is None:
+            workbooks = exceptions_workbook(validated.findings)
+        else:
+            with stages("rules"):
+                result = reconcile.run(validated.inputs, options)
+            workbooks = build_reports(result, options, validated.findings)
+        summary = RunSummary.of_run(
+            options,
+            input_files=hashes,
+            row_counts=validated.row_counts,
+            errors=validated.errors,
+            warnings=validated.warnings,
+            result=result,
+            files_written=[*workbooks, RUN_JSON],
+            out_dir=str(out_dir),
         )
+        with stages("write"):
+            write_outputs(
+                out_dir,
+                workbooks,
+                {RUN_JSON: summary.manifest_bytes()},
+                refuse=input_path,
+                stale=OUTPUT_FILES,
+            )
     code = EXIT_OK if result is not None else EXIT_INPUT_ERRORS
     return RunOutcome(code, validated.findings, summary, stages)
 
@@ -151,10 +169,12 @@ def validate_only(
     input_path: Path, period: Period | None, currency: str, out_dir: Path | None = None
 ) -> Validated:
     """Check INPUT as a run would (without ``period``, the cut-off checks are skipped), and
-    write ``exceptions.xlsx`` into ``out_dir`` when one is given."""
-    if out_dir is not None:
-        _refuse_out_in_input(input_path, out_dir)
-    validated = validate(read_inputs(input_path), period, currency)
-    if out_dir is not None:
+    write ``exceptions.xlsx`` into ``out_dir`` when one is given (under OUT's lock, as a run;
+    the other files of an earlier run in ``out_dir`` are kept)."""
+    if out_dir is None:
+        return validate(read_inputs(input_path), period, currency)
+    _refuse_out_in_input(input_path, out_dir, [EXCEPTIONS])
+    with _out_lock(input_path, out_dir):
+        validated = validate(read_inputs(input_path), period, currency)
         write_outputs(out_dir, exceptions_workbook(validated.findings), refuse=input_path)
     return validated
