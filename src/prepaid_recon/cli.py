@@ -51,9 +51,15 @@ def _date(value: str | None) -> dt.date | None:
 
 
 class _Commands(click.Group):
-    """The command group; the one place where could-not-run errors become messages and codes."""
+    """The command group; the one place where could-not-run errors and stop signals become
+    messages and codes."""
 
     def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a could-not-run error is one line and its code (2, 3), a stop
+        signal one line and 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): never a traceback, never
+        click's ``Aborted!`` with exit 1 (the code of input errors)."""
+        from prepaid_recon.errors import Interrupted
+
         try:
             return super().invoke(ctx)
         except ReconError as err:
@@ -63,6 +69,26 @@ class _Commands(click.Group):
             where = f": {err.filename}" if err.filename else ""
             click.echo(f"prepaid-recon: {err.strerror or err}{where}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)
+        except (Interrupted, KeyboardInterrupt) as err:
+            ctx.exit(self.stopped(err))
+
+    @staticmethod
+    def stopped(err: BaseException) -> int:
+        """Say that a stop signal ended the command, in one line; return its exit code.
+
+        The process is ending: objects the signal cut short (a file half opened by a library)
+        may fail in their finalisers later, and those errors are not printed.
+        """
+        from prepaid_recon.errors import Interrupted
+
+        stop = Interrupted.of(err)
+        click.echo(
+            f"prepaid-recon: {stop}; a reports folder holds its previous files or this run's, "
+            "complete",
+            err=True,
+        )
+        sys.unraisablehook = lambda unraisable: None
+        return stop.exit_code
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,8 +239,16 @@ def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point.  SIGINT (Ctrl-C) and SIGTERM stop the command cleanly: what it was
+    writing is removed or wholly published, then one line and exit 130 or 143 (a signal that
+    comes while options are parsed, outside any command, included)."""
     import logging
 
+    from prepaid_recon.errors import Interrupted, signals_raise_interrupted
+
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype guesses are ours to report
-    cli(prog_name="prepaid-recon")
+    try:
+        with signals_raise_interrupted():
+            cli(prog_name="prepaid-recon")
+    except (Interrupted, KeyboardInterrupt) as err:
+        sys.exit(_Commands.stopped(err))
