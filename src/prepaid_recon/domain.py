@@ -223,18 +223,57 @@ def round_by_unit(values: pd.Series, steps: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------
-# Periods
+# Periods and the supported dates
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The days from ``first`` to ``last``, both included."""
+
+    first: dt.date
+    last: dt.date
+
+    def __contains__(self, day: object) -> bool:
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        return isinstance(day, dt.date) and self.first <= day <= self.last
+
+    def __str__(self) -> str:
+        return f"from {self.first.isoformat()} to {self.last.isoformat()}"
+
+
+SUPPORTED_DATES = DateRange(dt.date(1900, 3, 1), dt.date(2099, 12, 31))
+"""Every date prepaid-recon reads or writes: input cells, ``--period``, ``--invoice-date``.
+
+Before 1900-03-01 Excel's calendar is wrong (it counts a 29 February 1900); a date after 2099
+is a typo in a month-end close.  Within the range any two dates are less than 292 years apart,
+so every date, the difference of any two and every Excel serial number fit pandas' nanosecond
+timestamps and timedeltas.  A date cell outside it is ``bad_date``; an option outside it is a
+usage error (docs/contract.md, value types)."""
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
 class Period:
-    """The month being closed. Its last day is the cut-off: nothing dated later exists."""
+    """The month being closed. Its last day is the cut-off: nothing dated later exists.
+
+    Every day of the month is a supported date (:data:`SUPPORTED_DATES`): 1900-03 to 2099-12.
+    """
 
     year: int
     month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"a period's month is 01 to 12, got {self.month}")
+        first, last = SUPPORTED_DATES.first, SUPPORTED_DATES.last
+        if not (first.year, first.month) <= (self.year, self.month) <= (last.year, last.month):
+            raise ValueError(
+                f"period must be a month from {first:%Y-%m} to {last:%Y-%m}, "
+                f"got {self.year:04d}-{self.month:02d}"
+            )
 
     @classmethod
     def parse(cls, text: str) -> Period:

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from builders import Cell, Text, write_book
-from prepaid_recon.read.cells import PARSERS
+from prepaid_recon.domain import SUPPORTED_DATES
+from prepaid_recon.read.cells import EXPECTED, PARSERS, display
 from prepaid_recon.read.tables import read_inputs
 
 LAYOUTS = ["alone", "among_text"]
@@ -143,6 +144,76 @@ def test_bare_time_cell_is_not_a_date(tmp_path, layout):
     value, bad = parse(tmp_path, "date", dt.time(9, 0), layout)
     assert bad
     assert_missing(value)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    "cell",
+    [
+        dt.date(9999, 12, 31),
+        dt.date(1, 1, 1),
+        dt.date(1500, 6, 1),
+        dt.datetime(9999, 12, 31, 23, 59),  # a datetime with a time
+        Text("9999-12-31"),
+        Text("0001-01-01"),
+        Text("1500-06-01 10:00"),
+        Text("0000-01-01"),
+        Cell(2958465, "yyyy-mm-dd"),  # a number formatted as a date: 9999-12-31
+        Cell(2958466, "yyyy-mm-dd"),  # ... past Excel's last day: year 10000
+        Cell(-1, "yyyy-mm-dd"),
+        Cell(-1e6, "yyyy-mm-dd"),  # year -838
+        dt.date(1900, 2, 28),  # the day before the range
+        dt.date(2100, 1, 1),  # the day after it
+        Text("2100-01-01"),
+    ],
+)
+def test_date_outside_the_supported_range_is_unreadable_never_an_exception(tmp_path, layout, cell):
+    """Issue 8: a date out of pandas' nanosecond range raised OutOfBoundsDatetime; any date
+    outside SUPPORTED_DATES is now an unreadable cell (bad_date), whatever path it takes."""
+    value, bad = parse(tmp_path, "date", cell, layout)
+    assert bad
+    assert_missing(value)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (dt.date(1900, 3, 1), "1900-03-01"),
+        (Cell(61, "yyyy-mm-dd"), "1900-03-01"),
+        (dt.datetime(2099, 12, 31, 23, 59), "2099-12-31"),
+        (Text("2099-12-31"), "2099-12-31"),
+    ],
+)
+def test_the_first_and_last_supported_dates_are_read(tmp_path, layout, cell, expected):
+    assert parse(tmp_path, "date", cell, layout) == (pd.Timestamp(expected), False)
+
+
+def test_the_bad_date_message_states_the_supported_range():
+    assert "from 1900-03-01 to 2099-12-31" in EXPECTED["date"]
+    assert str(SUPPORTED_DATES) == "from 1900-03-01 to 2099-12-31"
+
+
+RESOLUTIONS = {
+    "s": ["9999-12-31T23:59", "0001-01-01", "2100-01-01", "1900-03-01", "2099-12-31T12:00"],
+    "ms": ["9999-12-31T23:59", "-0838-02-03", "1500-06-01", "1900-03-01", "2099-12-31T12:00"],
+    "us": ["9999-12-31T23:59", "0001-01-01", "1900-02-28", "1900-03-01", "2099-12-31T12:00"],
+    "ns": ["2262-04-11", "1677-09-22", "1900-02-28", "1900-03-01", "2099-12-31T12:00"],
+}
+"""Date cells of each resolution a reader may give: three outside the range, two inside."""
+
+
+@pytest.mark.parametrize("unit", sorted(RESOLUTIONS))
+def test_a_datetime_column_of_any_resolution_is_checked_before_becoming_nanoseconds(unit):
+    raw = pd.Series(np.array([*RESOLUTIONS[unit], "NaT"], dtype=f"datetime64[{unit}]"))
+    value, bad = PARSERS["date"](raw)
+    assert value.dtype == "datetime64[ns]"
+    assert bad.tolist() == [True, True, True, False, False, False]
+    assert value.iloc[3:5].tolist() == [pd.Timestamp("1900-03-01"), pd.Timestamp("2099-12-31")]
+    for kind, parser in PARSERS.items():  # the same cells in a column of any other type
+        _, bad = parser(raw)
+        assert not bad.iloc[5], kind
+    assert display(raw).iloc[:5].str.len().gt(0).all()  # a message can show each cell
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ from hostile_files import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import Text, clean_inputs, write_inputs
+from builders import Cell, Text, clean_inputs, where, write_inputs
 from prepaid_recon.contract.inputs import CONTRACTS
-from prepaid_recon.domain import Period
+from prepaid_recon.domain import SUPPORTED_DATES, Period
 from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options, run
@@ -147,3 +147,65 @@ def test_the_same_input_gives_byte_identical_outputs(timesheets) -> None:
             outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
         assert len(outputs[0]) == 6
         assert outputs[0] == outputs[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Dates over the whole representable range (issue 8)
+# --------------------------------------------------------------------------------------------
+
+DATE_CELLS = [
+    ("timesheets", "date"),
+    ("orders", "order_date"),
+    ("tickets", "created"),
+    ("invoices", "invoice_date"),
+]
+"""Every date column of the input contract, each on the first row of its sheet in BASE."""
+
+EDGES = [
+    dt.date(1, 1, 1), dt.date(1500, 6, 1), dt.date(1899, 12, 31), dt.date(1900, 2, 28),
+    dt.date(1900, 3, 1), dt.date(2099, 12, 31), dt.date(2100, 1, 1), dt.date(2262, 4, 12),
+    dt.date(9999, 12, 31),
+]  # fmt: skip
+"""The supported range's edges and the nanosecond range's, drawn often."""
+
+
+def _date_cell(day: dt.date, form: str):
+    if form == "date cell":
+        return day
+    if form == "datetime cell":
+        return dt.datetime.combine(day, dt.time(23, 59, 59))
+    if form == "number as date":
+        return Cell((day - dt.date(1899, 12, 30)).days, "yyyy-mm-dd")
+    if form == "text":
+        return Text(day.isoformat())
+    return day.isoformat()  # in a CSV file
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    column=st.sampled_from(DATE_CELLS),
+    day=st.one_of(st.sampled_from(EDGES), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))),
+    form=st.sampled_from(["date cell", "datetime cell", "number as date", "text", "csv"]),
+)
+def test_any_representable_date_in_any_date_column_is_read_or_bad_date(column, day, form) -> None:
+    """A date anywhere from 0001-01-01 to 9999-12-31, in any date column, as a date cell, a
+    date-time cell, a number formatted as a date, ISO text or a CSV cell: validation never
+    raises; a date outside SUPPORTED_DATES is ``bad_date`` on that very cell (and its message
+    states the range); a supported one is not."""
+    sheet, name = column
+    inputs = copy.deepcopy(BASE)
+    inputs[sheet][0][name] = _date_cell(day, form)
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = (sheet,) if form == "csv" else ()
+        result = validate(read_inputs(write_inputs(Path(tmp), inputs, csv_sheets=csv)), PERIOD)
+    findings = result.findings
+    bad = findings[findings["code"].eq("bad_date")]
+    if day in SUPPORTED_DATES:
+        assert where(bad) == set()
+    else:
+        assert where(bad) == {(sheet, 2, name)}
+        assert str(SUPPORTED_DATES) in bad["message"].iloc[0]

@@ -4,6 +4,11 @@ A column arrives as whatever the spreadsheet held: typed cells (numbers, dates, 
 time cells) or text, possibly mixed.  Each parser returns the parsed column and a mask of the
 cells that were given but could not be read as the column's type, so that validation can turn
 each one into a finding.  Empty cells are missing values (NA), never errors here.
+
+No cell raises: a date outside :data:`~prepaid_recon.domain.SUPPORTED_DATES` (year 9999 or 1,
+as a date cell of any resolution or as text), a number too big for its type (1e300 in a whole
+number column, ``1e309`` or 400 digits as text), ``inf`` or ``nan`` typed as text, each is an
+unreadable cell.
 """
 
 from __future__ import annotations
@@ -14,9 +19,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from prepaid_recon.domain import SUPPORTED_DATES
+
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
-_FIRST_DATE = pd.Timestamp("1900-01-02")
-"""Earlier 'dates' are Excel time cells (a time of day, or a duration under 48 h)."""
+_EXCEL_EPOCH_48H = _EXCEL_EPOCH + pd.Timedelta(hours=48)
+_FIRST_DATE = pd.Timestamp(SUPPORTED_DATES.first)
+"""Earlier 'dates' are refused; among them the Excel time cells (a time of day, or a duration
+under 48 h, read as a datetime of 1899-12-31 or 1900-01-01)."""
+_LAST_DATE = pd.Timestamp(SUPPORTED_DATES.last)
 _WHOLE_LIMIT = 1e15
 """A whole number has at most 15 digits (every one of them exact in a float)."""
 _TRUE = {"true", "yes", "y", "1", "1.0", "x"}
@@ -140,21 +150,23 @@ def parse_whole(raw: pd.Series) -> Parsed:
 def parse_date(raw: pd.Series) -> Parsed:
     """Dates: an Excel date cell, or ISO text YYYY-MM-DD; a datetime keeps its date.
 
-    Anything else, 03/04/2026 included, is unreadable: it is reported, never guessed.
+    Anything else, 03/04/2026 included, is unreadable: it is reported, never guessed.  So is a
+    date outside :data:`~prepaid_recon.domain.SUPPORTED_DATES`, checked at the resolution the
+    reader gave (a cell of year 9999 comes as milliseconds) before anything becomes
+    nanoseconds; a bare time cell (1899-12-31 09:00) is before the range.
     """
     kind = _kind(raw)
     given = present(raw)
     if kind == "datetime":
-        out = raw.astype("datetime64[ns]").dt.normalize()
-        out = out.where(out >= _FIRST_DATE)  # a bare time cell is not a date
+        day = raw.dt.normalize()
     elif kind == "text":
         text = raw.astype("str").str.strip()
-        day = text.str.extract(_ISO_DATE, expand=False)
-        out = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-        out = out.where(out >= _FIRST_DATE)  # a time cell read as text is not a date either
+        iso = text.str.extract(_ISO_DATE, expand=False)
+        day = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
     else:
-        out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    out = out.astype("datetime64[ns]")
+        day = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    supported = day.ge(_FIRST_DATE).fillna(False) & day.le(_LAST_DATE).fillna(False)
+    out = day.where(supported).astype("datetime64[ns]")
     return out, given & out.isna()
 
 
@@ -165,8 +177,11 @@ def parse_hours(raw: pd.Series) -> Parsed:
     if kind == "number":
         out = raw.astype("float64")
     elif kind == "datetime":
-        span = (raw.astype("datetime64[ns]") - _EXCEL_EPOCH) / pd.Timedelta(hours=1)
-        out = span.where((span >= 0) & (span <= 48)).astype("float64")
+        # Only 1899-12-31 00:00 to 1900-01-02 00:00 is a time or a duration (up to 48 h): any
+        # other datetime is left out before subtracting (a year 9999 or 1677 would overflow).
+        window = raw.ge(_EXCEL_EPOCH).fillna(False) & raw.le(_EXCEL_EPOCH_48H).fillna(False)
+        span = (raw.where(window) - _EXCEL_EPOCH) / pd.Timedelta(hours=1)
+        out = span.astype("float64")
     elif kind == "duration":
         out = (pd.to_timedelta(raw) / pd.Timedelta(hours=1)).astype("float64")
     elif kind == "text":
@@ -210,7 +225,7 @@ PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
 EXPECTED: dict[str, str] = {
     "text": "text, not an Excel error such as #N/A",
     "bool": "a yes/no value (true/false, yes/no, 1/0, x)",
-    "date": "a date (an Excel date or YYYY-MM-DD; 03/04/2026 is ambiguous)",
+    "date": f"a date {SUPPORTED_DATES} (an Excel date or YYYY-MM-DD; 03/04/2026 is ambiguous)",
     "number": "a number (with '.' as decimal point)",
     "percent": "a percentage from 0 to 100",
     "whole": "a whole number of at most 15 digits",
