@@ -62,6 +62,11 @@ def beside(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
 
 
+CHILD_ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+"""A child writes no ``.pyc`` file: importlib's atomic write is a rename, which would count
+among the renames that strace injects a fault or a signal into."""
+
+
 def command(*args: object) -> list[str]:
     """``python -m prepaid_recon ARGS`` with this interpreter (the package under test)."""
     return [sys.executable, "-m", "prepaid_recon", *map(str, args)]
@@ -75,6 +80,7 @@ def run(*args: object, prefix: Sequence[str] = (), **popen: object) -> subproces
         text=True,
         timeout=TIMEOUT,
         check=False,
+        env=CHILD_ENV,
         **popen,  # type: ignore[arg-type]
     )
 
@@ -82,7 +88,7 @@ def run(*args: object, prefix: Sequence[str] = (), **popen: object) -> subproces
 def start(*args: object) -> subprocess.Popen:
     """The command started in a child process, its output captured."""
     return subprocess.Popen(
-        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CHILD_ENV
     )
 
 
@@ -144,7 +150,10 @@ def needs_proc_locks() -> None:
 
 
 def strace_prefix(*injections: str) -> list[str]:
-    """``strace -f -e inject=...`` (one ``-e inject=`` per injection), or skip the test."""
+    """``strace -f -e inject=...`` (one ``-e inject=`` per injection), or skip the test.
+
+    A plain rename is the ``rename`` system call on x86-64 and ``renameat`` elsewhere (aarch64):
+    injections name both; the exchange of two folders is ``renameat2``."""
     strace = shutil.which("strace")
     if strace is None:
         pytest.skip("strace is not installed")
