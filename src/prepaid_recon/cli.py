@@ -70,11 +70,12 @@ class _Commands(click.Group):
             click.echo(f"prepaid-recon: {err.strerror or err}{where}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)
         except (Interrupted, KeyboardInterrupt) as err:
-            ctx.exit(self.stopped(err))
+            ctx.exit(self.stopped(err, reports=ctx.invoked_subcommand in {"run", "validate"}))
 
     @staticmethod
-    def stopped(err: BaseException) -> int:
-        """Say that a stop signal ended the command, in one line; return its exit code.
+    def stopped(err: BaseException, reports: bool = False) -> int:
+        """Say that a stop signal ended the command, in one line (for ``run`` and ``validate``,
+        that OUT is whole: ``reports``); return its exit code.
 
         The process is ending: objects the signal cut short (a file half opened by a library)
         may fail in their finalisers later, and those errors are not printed.
@@ -82,11 +83,8 @@ class _Commands(click.Group):
         from prepaid_recon.errors import Interrupted
 
         stop = Interrupted.of(err)
-        click.echo(
-            f"prepaid-recon: {stop}; a reports folder holds its previous files or this run's, "
-            "complete",
-            err=True,
-        )
+        whole = "; OUT holds its previous files or this run's, complete" if reports else ""
+        click.echo(f"prepaid-recon: {stop}{whole}", err=True)
         sys.unraisablehook = lambda unraisable: None
         return stop.exit_code
 

@@ -82,10 +82,13 @@ _EXCHANGE_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
 
 
 def _resolve(out_dir: Path | str) -> Path:
+    """OUT as one absolute path (``~`` expanded, links resolved): the folder actually swapped,
+    and the one name its lock and temporary folders are derived from."""
     return Path(out_dir).expanduser().resolve()
 
 
 def _same_path(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` name the same path (case-insensitively where the system is)."""
     return os.path.normcase(str(a)) == os.path.normcase(str(b))
 
 
@@ -141,12 +144,13 @@ def check_destination(
         return
     if not out_dir.is_dir():
         raise OutputError(f"--out {out_dir} is a file, not a folder")
-    if os.path.ismount(out_dir) or out_dir in _mount_points():
+    mounts = _mount_points()
+    if os.path.ismount(out_dir) or out_dir in mounts:
         raise OutputError(
             f"--out {out_dir} is a mount point: the reports replace OUT as a whole, which "
             "cannot be done to a mount point; write into a folder inside it"
         )
-    for mount in _mount_points():
+    for mount in mounts:
         if out_dir in mount.parents:
             raise OutputError(
                 f"{mount} is a mount point inside --out {out_dir}: the reports replace OUT as "
