@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -29,8 +31,13 @@ REPORTS = [
 ]
 
 
-def invoke(*args: str):
+def invoke(*args: object):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def invoke_unchecked(*args: object):
+    """The command in-process, for its output and exit code (exceptions caught by click)."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def rows(path: Path, sheet: str) -> list[dict]:
@@ -208,6 +215,90 @@ def test_could_not_run_exits_2_without_traceback(args, tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def run_command(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command in a child process: an exception would show there as a traceback (click's
+    runner would catch it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "prepaid_recon", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["run", SAMPLE, "--period", "9999-12"], "--period"),
+        (["run", SAMPLE, "--period", "0000-01"], "--period"),
+        (["validate", SAMPLE, "--period", "2100-01"], "--period"),
+        (["run", SAMPLE, "--period", "2026-10", "--invoice-date", "0001-01-01"], "--invoice-date"),
+        (["run", SAMPLE, "--period", "2026-10", "--invoice-date", "9999-12-31"], "--invoice-date"),
+        (["sample", "s", "--seed", "-1", "--timesheets", "5"], "--seed"),
+        (["sample", "s", "--seed", str(2**32), "--timesheets", "5"], "--seed"),
+        (["sample", "s", "--timesheets", str(10**20)], "--timesheets"),
+        (["sample", "s", "--period", "9999-12", "--timesheets", "5"], "--period"),
+    ],
+    ids=[
+        "period-9999",
+        "period-0000",
+        "validate-period-2100",
+        "invoice-date-0001",
+        "invoice-date-9999",
+        "seed-negative",
+        "seed-2**32",
+        "timesheets-huge",
+        "sample-period-9999",
+    ],
+)
+def test_an_option_out_of_its_range_is_a_usage_error_never_a_traceback(args, option, tmp_path):
+    """Issue 9: these printed an OutOfBoundsDatetime or ValueError traceback and exited 1 (the
+    huge --timesheets ran out of time). Each is click's usage error, naming the option."""
+    done = run_command(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"Invalid value for '{option}'" in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_range_of_each_option_is_stated_in_its_message(tmp_path):
+    """The message says what is accepted: the supported months, days, seeds and row counts."""
+    period = invoke_unchecked("run", SAMPLE, "--period", "2100-01").output
+    assert "from 1900-03 to 2099-12" in period
+    day = invoke_unchecked("run", SAMPLE, "--period", "2026-10", "--invoice-date", "1900-02-28")
+    assert "from 1900-03-01 to 2099-12-31" in day.output
+    seed = invoke_unchecked("sample", tmp_path / "s", "--seed", "-1").output
+    assert "0<=x<=4294967295" in seed
+    rows = invoke_unchecked("sample", tmp_path / "s", "--timesheets", "1048576").output
+    assert "1<=x<=1048575" in rows
+    history = invoke_unchecked("sample", tmp_path / "s", "--period", "2099-12").output
+    assert "from 1901-03 to 2099-11" in history
+
+
+@pytest.mark.parametrize(
+    ("seed", "period"), [(0, "1901-03"), (2**32 - 1, "2099-11")], ids=["lowest", "highest"]
+)
+def test_the_edges_of_the_sample_options_write_a_valid_sample(seed, period, tmp_path):
+    """The smallest and largest seeds, with the first and last periods a sample accepts, give
+    input that validates without error (its dates are all supported dates)."""
+    folder = tmp_path / "s"
+    args = ["--seed", seed, "--timesheets", 30, "--period", period]
+    assert invoke("sample", folder, *args).exit_code == 0
+    result = invoke_unchecked("validate", folder, "--period", period, "-q")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_first_and_last_supported_invoice_dates_are_accepted(tmp_path):
+    for day in ("1900-03-01", "2099-12-31"):
+        out = tmp_path / day
+        args = ["run", SAMPLE, "--period", "2026-10", "--invoice-date", day, "--out", out, "-q"]
+        assert invoke(*args).exit_code == 0
+        assert json.loads((out / "run.json").read_text())["options"]["invoice_date"] == day
 
 
 def _append_rows(ledger: Path, drafts: Path, out: Path) -> None:

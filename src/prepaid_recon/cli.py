@@ -21,17 +21,18 @@ import numpy as np
 import pandas as pd
 
 from prepaid_recon import __version__
-from prepaid_recon.domain import Period, is_currency_code
+from prepaid_recon.domain import SUPPORTED_DATES, Period, is_currency_code
 from prepaid_recon.errors import EXIT_CANNOT_RUN, EXIT_INPUT_ERRORS, EXIT_OK, ReconError
 
 
 def _period(value: str | None) -> Period | None:
+    """``--period``: a month YYYY-MM whose days are all supported dates (1900-03 to 2099-12)."""
     if value is None:
         return None
     try:
         return Period.parse(value)
     except ValueError as err:
-        raise click.BadParameter(str(err)) from None
+        raise click.BadParameter(str(err), param_hint="'--period'") from None
 
 
 def _currency(value: str) -> str:
@@ -42,12 +43,21 @@ def _currency(value: str) -> str:
 
 
 def _date(value: str | None) -> dt.date | None:
+    """``--invoice-date``: a date YYYY-MM-DD within the supported dates."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date YYYY-MM-DD", param_hint="'--invoice-date'"
+        ) from None
+    if day not in SUPPORTED_DATES:
+        raise click.BadParameter(
+            f"the date must be {SUPPORTED_DATES}, got {day.isoformat()}",
+            param_hint="'--invoice-date'",
+        )
+    return day
 
 
 class _Commands(click.Group):
@@ -221,11 +231,38 @@ def init(directory: Path) -> None:
         click.echo(str(path))
 
 
+SAMPLE_MAX_ROWS = 1_048_575
+"""``sample --timesheets``: at most the data rows of one Excel sheet (the timesheets sheet)."""
+SAMPLE_MAX_SEED = 2**32 - 1
+"""``sample --seed``: 0 to 2**32 - 1, the seeds every random generator accepts."""
+
+
+def _sample_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """``sample --period``: the sample's dates run from a year before the period to a week after
+    it, so the month a year before and the month after must be supported periods too."""
+    period = _period(value)
+    assert period is not None  # the option has a default
+    first, last = SUPPORTED_DATES.first, SUPPORTED_DATES.last
+    lowest = (first.year + 1, first.month)
+    highest = (last.year, last.month - 1) if last.month > 1 else (last.year - 1, 12)
+    if not lowest <= (period.year, period.month) <= highest:
+        raise click.BadParameter(
+            f"the sample's dates run from a year before the period to a week after it: the "
+            f"period must be from {lowest[0]:04d}-{lowest[1]:02d} to "
+            f"{highest[0]:04d}-{highest[1]:02d}, got {period}"
+        )
+    return value
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--timesheets", "n", default=10_000, show_default=True, type=click.IntRange(1))
-@click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--period", "period_text", default="2026-10", show_default=True)
+@click.option(
+    "--timesheets", "n", default=10_000, show_default=True, type=click.IntRange(1, SAMPLE_MAX_ROWS)
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, SAMPLE_MAX_SEED))
+@click.option(
+    "--period", "period_text", default="2026-10", show_default=True, callback=_sample_period
+)
 def sample(directory: Path, n: int, seed: int, period_text: str) -> None:
     """Write synthetic, valid input of any size into DIRECTORY (deterministic per seed)."""
     from prepaid_recon.synthetic import generate, write_inputs
