@@ -303,6 +303,39 @@ class Period:
 
 
 # --------------------------------------------------------------------------------------------
+# Text in a cell
+# --------------------------------------------------------------------------------------------
+
+EXCEL_MAX_TEXT = 32_767
+"""The most characters an Excel cell holds, counted as Excel counts them: in UTF-16 units, so a
+character outside the Basic Multilingual Plane (an emoji, say) counts as two.  A longer text
+in a column that reaches a report is ``text_too_long`` (a warning) and the writer cuts it with
+:func:`excel_text_prefix`; the input keeps the whole text."""
+
+
+def excel_text_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it (UTF-16 units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def excel_text_fits(text: str) -> bool:
+    """Whether ``text`` fits whole in one Excel cell."""
+    # Half the limit in characters cannot pass it in UTF-16 units: most texts are not encoded.
+    return len(text) <= EXCEL_MAX_TEXT // 2 or excel_text_length(text) <= EXCEL_MAX_TEXT
+
+
+def excel_text_prefix(text: str) -> str:
+    """``text`` whole when it fits in a cell, else its first :data:`EXCEL_MAX_TEXT` UTF-16 units
+    (one fewer when the last would split a character in two)."""
+    if excel_text_fits(text):
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")[: 2 * EXCEL_MAX_TEXT]
+    if 0xD800 <= int.from_bytes(units[-2:], "little") <= 0xDBFF:
+        units = units[:-2]  # the first half of a surrogate pair: drop the whole character
+    return units.decode("utf-16-le", "surrogatepass")
+
+
+# --------------------------------------------------------------------------------------------
 # The validated input of a run
 # --------------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class Code(StrEnum):
     NEGATIVE_QUANTITY = "negative_quantity"
     BEFORE_TICKET_CREATED = "before_ticket_created"
     POSSIBLE_DUPLICATE = "possible_duplicate"
+    TEXT_TOO_LONG = "text_too_long"
 
     @property
     def severity(self) -> Severity:
@@ -260,6 +261,12 @@ CODE_INFO: dict[Code, CodeInfo] = {
         _W,
         "the same timesheet entry exported twice (both are still counted)",
         "every repeat after the first, column `hours` (the message names the first row)",
+    ),
+    Code.TEXT_TOO_LONG: CodeInfo(
+        _W,
+        "a text longer than an Excel cell holds (32,767 characters) in a column that a report "
+        "shows: the report shows its first 32,767 characters, the input keeps the whole text",
+        "the cell, with the first 40 characters of its text",
     ),
 }
 """The registry: every :class:`Code` with its severity, meaning and where it points."""

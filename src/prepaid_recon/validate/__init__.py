@@ -16,7 +16,8 @@ Vectorised throughout: checks are masks over whole columns, findings are built p
 * :mod:`.defaults`: the contract's defaults for empty optional cells;
 * :mod:`.sheets`: the checks of one sheet (teams, uoms, products, orders, order lines);
 * :mod:`.references`: the checks across sheets (links, tickets, timesheets, ledger);
-* :mod:`.lookups`: order-line keys, lookups and the shared unknown-reference check.
+* :mod:`.lookups`: order-line keys, lookups and the shared unknown-reference check;
+* :mod:`.texts`: text too long for an Excel cell in a column a report shows (a warning).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from prepaid_recon.validate.sheets import (
     check_uoms,
     usable_uoms,
 )
+from prepaid_recon.validate.texts import check_long_text
 
 __all__ = ["Validated", "validate"]
 
@@ -77,6 +79,7 @@ def validate(read: ReadResult, period: Period | None, currency: str = "USD") -> 
     for sheet, raw in read.tables.items():
         tables[sheet] = parse_table(raw, findings)
         run_model(tables[sheet], findings)
+        check_long_text(tables[sheet], findings)
     apply_defaults(tables, currency)
     counts = {sheet: len(t.data) for sheet, t in tables.items()}
 

@@ -12,6 +12,11 @@ The writer only formats: every figure it writes was computed by :mod:`prepaid_re
   ``strings_to_formulas/urls/numbers`` off (:func:`prepaid_recon.xlsx.book.new_workbook`), so
   ``=1+2``, ``+SUM(A1)``, ``-2+3`` and ``@cmd`` from the input stay plain text.
   (Conditional-format rules and charts are the only formulas, put there on purpose.);
+* a text longer than an Excel cell holds (32,767 characters, counted in UTF-16 units as Excel
+  counts them) is cut here, in :func:`_text_values` and :func:`_prepare_mixed`, to its first
+  32,767 units without splitting a character (:func:`~prepaid_recon.domain.excel_text_prefix`):
+  the same cut on both row paths, and xlsxwriter (which would cut by code points, silently)
+  never sees a longer string.  Validation warns on each input cell cut so (``text_too_long``);
 * a sheet longer than Excel's 1,048,576 rows continues on ``<name>_2``, ``<name>_3``, ... each
   with its header (xlsxwriter would silently drop the rows past the limit);
 * the same frames give byte-identical files: the creation time is pinned
@@ -39,7 +44,7 @@ import pandas as pd
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
-from prepaid_recon.domain import minor_units
+from prepaid_recon.domain import EXCEL_MAX_TEXT, excel_text_prefix, minor_units
 from prepaid_recon.xlsx import fastrows
 from prepaid_recon.xlsx.book import (
     FIXED_CREATED,
@@ -189,7 +194,8 @@ def sheet_names(name: str, n_chunks: int) -> list[str]:
 
 
 def _text_values(series: pd.Series) -> list[str | None]:
-    """Python strings, None for NA; non-string values become their text."""
+    """Python strings, None for NA; non-string values become their text; a text too long for a
+    cell is cut to what the cell holds (:func:`_cell_text`)."""
     values = series.astype(object).to_numpy()
     mask = pd.isna(values)
     out: list[Any] = values.tolist()
@@ -197,9 +203,22 @@ def _text_values(series: pd.Series) -> list[str | None]:
         for i in np.flatnonzero(mask).tolist():
             out[i] = None
     for i, v in enumerate(out):
-        if v is not None and v.__class__ is not str:
-            out[i] = str(v)
+        if v is None:
+            continue
+        if v.__class__ is not str:
+            v = out[i] = str(v)
+        if len(v) > _SURELY_FITS:
+            out[i] = excel_text_prefix(v)
     return out
+
+
+_SURELY_FITS = EXCEL_MAX_TEXT // 2
+"""A text of at most this many characters fits in a cell whatever they are (UTF-16 units)."""
+
+
+def _cell_text(value: object) -> str:
+    """The text of one cell as written: cut to the first 32,767 UTF-16 units when longer."""
+    return excel_text_prefix(str(value))
 
 
 def _none_for_nan(arr: np.ndarray) -> list[float | None]:
@@ -354,7 +373,7 @@ def _prepare_mixed(
             fmts.append(None)
             continue
         if base == "text":
-            values.append(str(value))
+            values.append(_cell_text(value))
             writers.append("string")
             fmts.append(None)
         elif base == "bool":
