@@ -13,13 +13,15 @@ file is a finding, never a traceback, a hang or an exhausted memory.
 
 from __future__ import annotations
 
+import array
 import codecs
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,10 +186,10 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
                 f"{name} is {_size(size)}: a CSV file can be at most {_size(MAX_CSV_BYTES)} "
                 "(about 15 million rows): export fewer rows or fewer columns.",
             )
-        problem, one_line = _csv_text_problem(path, name)
-        if problem is not None:
-            return None, problem
-        return _parse_csv(path, name, one_line)
+        text = _check_csv_text(path, name)
+        if text.problem is not None:
+            return None, text.problem
+        return _parse_csv(path, name, text)
     except OSError as err:
         return None, _file_error(
             Code.UNREADABLE_FILE, name, f"{name} cannot be read: {err.strerror or _short(err)}."
@@ -198,24 +200,36 @@ def _size(size: int) -> str:
     return f"{size / 1024**3:,.1f} GiB" if size >= 1024**3 else f"{size / 1024**2:,.1f} MiB"
 
 
-def _csv_text_problem(path: Path, name: str) -> tuple[Finding | None, bool]:
-    """A finding when the file is not UTF-8 text with something in it, checked block by block.
+@dataclass
+class _CsvText:
+    """What the text check of a CSV file found."""
+
+    problem: Finding | None = None
+    one_line: bool = False
+    """The file is one line without a line break."""
+    quoted_crlf: array.array[int] = field(default_factory=lambda: array.array("q"))
+    """File offsets of the CR of every CR LF inside a quoted field."""
+
+
+def _check_csv_text(path: Path, name: str) -> _CsvText:
+    """The file checked block by block: a finding when it is not UTF-8 text with something in
+    it, or ends inside a quoted field.
 
     NUL bytes anywhere come first, then invalid UTF-8 (its byte is counted after the BOM), then
-    an empty file.  Also tells whether the file is a single line without a line break.
+    an empty file, then an unclosed quote.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    quotes = _Quotes()
     bad_byte: int | None = None
     offset = 0  # bytes checked, after the BOM
     filled = line_break = False
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(_CSV_BLOCK), b""):
-            if offset == 0:
-                block = block.removeprefix(_BOM)
+        start = fh.read(len(_BOM))
+        quotes = _Quotes(len(_BOM) if start == _BOM else 0)
+        blocks = itertools.chain([start.removeprefix(_BOM)], iter(lambda: fh.read(_CSV_BLOCK), b""))
+        for block in blocks:
             if b"\x00" in block:
                 message = f"{name} contains NUL bytes: it is not a UTF-8 text CSV file."
-                return _file_error(Code.NOT_UTF8_CSV, name, message), False
+                return _CsvText(_file_error(Code.NOT_UTF8_CSV, name, message))
             line_break = line_break or b"\n" in block or b"\r" in block
             quotes.feed(block, offset)
             if bad_byte is None:
@@ -235,20 +249,23 @@ def _csv_text_problem(path: Path, name: str) -> tuple[Finding | None, bool]:
             bad_byte = offset - pending + err.start
     if bad_byte is not None:
         message = f"{name} is not UTF-8 text (byte {bad_byte + 1}): export it as CSV UTF-8."
-        return _file_error(Code.NOT_UTF8_CSV, name, message), False
+        return _CsvText(_file_error(Code.NOT_UTF8_CSV, name, message))
     if not filled:
-        return _file_error(Code.EMPTY_CSV, name, f"{name} is empty: it needs a header line."), False
+        return _CsvText(
+            _file_error(Code.EMPTY_CSV, name, f"{name} is empty: it needs a header line.")
+        )
     if quotes.state == _Quotes.IN:
         message = (
             f"{name} is not a readable CSV (the quoted field opened at byte {quotes.opened + 1} "
             "is never closed)."
         )
-        return _file_error(Code.BAD_CSV, name, message), False
-    return None, not line_break
+        return _CsvText(_file_error(Code.BAD_CSV, name, message))
+    return _CsvText(None, not line_break, quotes.crlf)
 
 
 class _Quotes:
-    """Whether the text ends inside a quoted field, following its quotes only.
+    """The quoted fields of the text, followed through its quotes only: whether it ends inside
+    one (``state``), and where the CR LF inside them are (``crlf``, file offsets of the CRs).
 
     pyarrow takes an unclosed quoted field as running to the end of the file; it is an error, as
     it was for pandas, whose tokenizer this follows: a quote opens a quoted field only where a
@@ -258,15 +275,22 @@ class _Quotes:
 
     OUT, IN, CLOSING = 0, 1, 2
 
-    def __init__(self) -> None:
+    def __init__(self, bom: int) -> None:
+        self.bom = bom  # offsets below are counted after the BOM; ``crlf`` holds file offsets
         self.state = self.OUT
-        self.opened = -1  # the byte (after the BOM) of the quote that opened the field
+        self.opened = -1  # the byte of the quote that opened the field
         self.closing = -1  # the byte of the quote that closes it, unless another one follows
         self.last = b"\n"  # the byte before the block: the file starts a field
+        self.crlf: array.array[int] = array.array("q")
 
     def feed(self, block: bytes, offset: int) -> None:
-        at = block.find(b'"')
-        while at >= 0:
+        start = 0
+        while True:
+            at = block.find(b'"', start)
+            if self.state == self.IN:
+                self._crlf(block, offset, start, len(block) if at < 0 else at)
+            if at < 0:
+                break
             byte = offset + at
             if self.state == self.CLOSING and byte == self.closing + 1:
                 self.state = self.IN  # "" inside a quoted field
@@ -276,9 +300,18 @@ class _Quotes:
                 self.state, self.opened = self.IN, byte
             else:
                 self.state = self.OUT  # text after a closed field, or a quote inside a field
-            at = block.find(b'"', at + 1)
+            start = at + 1
         if block:
             self.last = block[-1:]
+
+    def _crlf(self, block: bytes, offset: int, start: int, stop: int) -> None:
+        """Note the CR LF of ``block[start:stop]``, inside a quoted field."""
+        if start == 0 and self.last == b"\r" and block[:1] == b"\n":
+            self.crlf.append(self.bom + offset - 1)  # split between the previous block and this
+        at = block.find(b"\r\n", start, stop)
+        while at >= 0:
+            self.crlf.append(self.bom + offset + at)
+            at = block.find(b"\r\n", at + 2, stop)
 
 
 class _OddRecords:
@@ -311,23 +344,28 @@ class _LongRecord(Exception):
     """A record with more fields than the header has names: number, fields, names."""
 
 
-def _parse_csv(path: Path, name: str, one_line: bool) -> tuple[pd.DataFrame | None, Finding | None]:
+def _parse_csv(path: Path, name: str, text: _CsvText) -> tuple[pd.DataFrame | None, Finding | None]:
     """The CSV parsed by pyarrow; a finding when it cannot be.
 
-    A record longer than a parsing block (:data:`_PARSE_BLOCK`) makes pyarrow stop: the file is
+    pyarrow parses the file in blocks of :data:`_PARSE_BLOCK` bytes, or a few more when a block
+    would end between the CR and the LF of a line break inside a quoted field: pyarrow 26 drops
+    that LF.  A record (the header included) longer than a block makes pyarrow stop: the file is
     then parsed again as one block (it is at most :data:`MAX_CSV_BYTES`).
     """
     # A file of one line without a line break is a header: pyarrow needs the break.
-    data = path.read_bytes() + b"\n" if one_line else None
+    data = path.read_bytes() + b"\n" if text.one_line else None
     size = len(data) if data is not None else path.stat().st_size
 
     def source() -> Any:
         return pa.BufferReader(data) if data is not None else pa.OSFile(str(path))
 
     block = _PARSE_BLOCK
+    crlf = np.frombuffer(text.quoted_crlf, dtype=np.int64) + 1  # offsets of their LFs
+    while crlf.size and bool(np.any(crlf % block == 0)):
+        block += 1
     while True:
         try:
-            table, short = _arrow_records(source, block, size)
+            table, short = _arrow_records(source, block)
         except _LongRecord as long:
             number, fields, names = long.args
             message = (
@@ -336,7 +374,7 @@ def _parse_csv(path: Path, name: str, one_line: bool) -> tuple[pd.DataFrame | No
             )
             return None, _file_error(Code.BAD_CSV, name, message)
         except pa.ArrowInvalid as err:
-            if "straddl" in str(err) and block <= size:
+            if block <= size and ("straddl" in str(err) or "Empty CSV file or block" in str(err)):
                 block = min(size + 1, 2**31 - 1)
                 continue
             message = f"{name} is not a readable CSV ({_short(err)})."
@@ -344,15 +382,9 @@ def _parse_csv(path: Path, name: str, one_line: bool) -> tuple[pd.DataFrame | No
         return _csv_frame(table, short), None
 
 
-def _arrow_records(
-    source: Callable[[], Any], block: int, size: int
-) -> tuple[pa.Table, dict[int, str]]:
+def _arrow_records(source: Callable[[], Any], block: int) -> tuple[pa.Table, dict[int, str]]:
     """The records, and the short ones by number, read on every core; if a record has not the
-    header's number of fields, read again on one thread, which numbers the records.
-
-    That second reading takes the file as one block: pyarrow gives a short record's text
-    damaged when it straddles two blocks (a CR LF inside quotes loses its LF).
-    """
+    header's number of fields, read again on one thread, which numbers the records."""
     odd = _OddRecords(numbered=False)
     try:
         return _arrow_csv(source, odd, block), {}
@@ -361,7 +393,7 @@ def _arrow_records(
             raise
     odd = _OddRecords(numbered=True)
     try:
-        return _arrow_csv(source, odd, max(block, min(size + 1, 2**31 - 1))), odd.short
+        return _arrow_csv(source, odd, block), odd.short
     except pa.ArrowInvalid:
         if odd.long is not None:
             raise _LongRecord(*odd.long) from None
