@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from builders import clean_inputs, write_inputs
 from prepaid_recon.cli import cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -230,39 +231,52 @@ def run_command(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(
-    ("args", "option"),
-    [
-        (["run", SAMPLE, "--period", "9999-12"], "--period"),
-        (["run", SAMPLE, "--period", "0000-01"], "--period"),
-        (["validate", SAMPLE, "--period", "2100-01"], "--period"),
-        (["run", SAMPLE, "--period", "2026-10", "--invoice-date", "0001-01-01"], "--invoice-date"),
-        (["run", SAMPLE, "--period", "2026-10", "--invoice-date", "9999-12-31"], "--invoice-date"),
-        (["sample", "s", "--seed", "-1", "--timesheets", "5"], "--seed"),
-        (["sample", "s", "--seed", str(2**32), "--timesheets", "5"], "--seed"),
-        (["sample", "s", "--timesheets", str(10**20)], "--timesheets"),
-        (["sample", "s", "--period", "9999-12", "--timesheets", "5"], "--period"),
-    ],
-    ids=[
-        "period-9999",
-        "period-0000",
-        "validate-period-2100",
-        "invoice-date-0001",
-        "invoice-date-9999",
-        "seed-negative",
-        "seed-2**32",
-        "timesheets-huge",
-        "sample-period-9999",
-    ],
-)
-def test_an_option_out_of_its_range_is_a_usage_error_never_a_traceback(args, option, tmp_path):
-    """Issue 9: these printed an OutOfBoundsDatetime or ValueError traceback and exited 1 (the
-    huge --timesheets ran out of time). Each is click's usage error, naming the option."""
+OUT_OF_RANGE = {
+    "period-9999": (["run", SAMPLE, "--period", "9999-12"], "--period"),
+    "period-0000": (["run", SAMPLE, "--period", "0000-01"], "--period"),
+    "invoice-date-0001": (
+        ["run", SAMPLE, "--period", "2026-10", "--invoice-date", "0001-01-01"],
+        "--invoice-date",
+    ),
+    "seed-negative": (["sample", "s", "--seed", "-1", "--timesheets", "5"], "--seed"),
+    "seed-2**32": (["sample", "s", "--seed", str(2**32), "--timesheets", "5"], "--seed"),
+}
+"""The tracebacks of issue 9 (OutOfBoundsDatetime, 'year 0 is out of range', a ValueError of
+the seed; a seed of 2**32 was taken), run in a child process where a traceback would show."""
+
+MORE_OUT_OF_RANGE = {
+    "validate-period-2100": (["validate", SAMPLE, "--period", "2100-01"], "--period"),
+    "invoice-date-9999": (
+        ["run", SAMPLE, "--period", "2026-10", "--invoice-date", "9999-12-31"],
+        "--invoice-date",
+    ),
+    "timesheets-huge": (["sample", "s", "--timesheets", str(10**20)], "--timesheets"),
+    "sample-period-9999": (["sample", "s", "--period", "9999-12", "--timesheets", "5"], "--period"),
+    "sample-period-2099-12": (["sample", "s", "--period", "2099-12"], "--period"),
+}
+"""More options out of their ranges, in-process (click's runner lets no exception through)."""
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_RANGE))
+def test_an_option_out_of_its_range_is_a_usage_error_never_a_traceback(case, tmp_path):
+    """Issue 9: each printed a traceback and exited 1; now click's usage error (exit 2) naming
+    the option, and nothing written."""
+    args, option = OUT_OF_RANGE[case]
     done = run_command(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert f"Invalid value for '{option}'" in done.stderr, done.stderr
     assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("case", sorted(MORE_OUT_OF_RANGE))
+def test_more_options_out_of_their_range_are_usage_errors(case, tmp_path, monkeypatch):
+    args, option = MORE_OUT_OF_RANGE[case]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output
     assert not (tmp_path / "s").exists()
 
 
@@ -294,9 +308,10 @@ def test_the_edges_of_the_sample_options_write_a_valid_sample(seed, period, tmp_
 
 
 def test_the_first_and_last_supported_invoice_dates_are_accepted(tmp_path):
+    folder = write_inputs(tmp_path / "in", clean_inputs())
     for day in ("1900-03-01", "2099-12-31"):
         out = tmp_path / day
-        args = ["run", SAMPLE, "--period", "2026-10", "--invoice-date", day, "--out", out, "-q"]
+        args = ["run", folder, "--period", "2026-10", "--invoice-date", day, "--out", out, "-q"]
         assert invoke(*args).exit_code == 0
         assert json.loads((out / "run.json").read_text())["options"]["invoice_date"] == day
 
