@@ -23,7 +23,7 @@ ROOT = "prepaid_recon"
 
 ALLOWED: dict[str, set[str]] = {
     "__init__": set(),
-    "__main__": {"cli"},
+    "__main__": {"cli", "errors"},
     "domain": set(),
     "errors": set(),
     "findings": set(),

@@ -20,9 +20,11 @@ No assertion is about time; the only timeouts are ceilings a hang would reach.
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,3 +259,51 @@ def test_an_old_set_aside_with_out_missing_is_put_back_first(stage):
     (stage.out / "notes.txt").unlink()
     assert stage.sets(digest(stage.out)) == "new"
     stage.next_run()
+
+
+# -- a signal while the command is still starting -----------------------------------------------
+
+
+def _catches(pid: int, sig: signal.Signals) -> bool:
+    """Whether the process has a handler installed for ``sig`` (``SigCgt`` in /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+    return bool(caught >> (sig - 1) & 1)
+
+
+def _has_loaded(pid: int, library: str) -> bool:
+    """Whether the process has mapped a shared library whose path contains ``library``."""
+    return library in Path(f"/proc/{pid}/maps").read_text()
+
+
+def _signal_while_starting(out: Path, sig: signal.Signals) -> tuple[bool, int, str]:
+    """Start a run, send ``sig`` as soon as its handlers are installed (seen in /proc: SIGTERM
+    caught, which Python never does by itself; SIGINT is set just before it); return whether
+    numpy was not loaded yet at that moment, the exit code and stderr."""
+    proc = start(*run_args(SAMPLE, out))
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while proc.poll() is None and not _catches(proc.pid, TERM):
+            assert time.monotonic() < deadline, "the command never installed its handler"
+            time.sleep(0.0005)
+        early = proc.poll() is None and not _has_loaded(proc.pid, "numpy")
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    return early, proc.returncode, stderr
+
+
+@pytest.mark.parametrize("sig", [INT, TERM], ids=["INT", "TERM"])
+def test_a_signal_while_the_command_starts_is_one_line_and_its_exit_code(tmp_path, sig):
+    """A Ctrl-C (or SIGTERM) while the command is still importing numpy and pandas, before any
+    run began: one line, exit 130 (143), no traceback.  The entry point installs its handlers
+    before those imports; it used to install them after, so a Ctrl-C there printed Python's
+    KeyboardInterrupt traceback.  (A few tries, in case the child outran the poll once.)"""
+    for attempt in range(5):
+        early, code, stderr = _signal_while_starting(tmp_path / f"out{attempt}", sig)
+        _stopped_cleanly((code, stderr), sig)
+        assert not (tmp_path / f"out{attempt}").exists()
+        if early:
+            return
+    pytest.fail("the handlers were never in place before numpy was imported")
