@@ -9,6 +9,7 @@ would see it, instead of the test process itself swapping or being killed.
 from __future__ import annotations
 
 import resource
+import struct
 import subprocess
 import sys
 import zipfile
@@ -98,10 +99,46 @@ def write_raw_workbook(
 ) -> Path:
     """A minimal .xlsx whose one sheet holds ``sheet_xml`` rows (cells ``t="s"`` index into
     ``strings``); ``prolog`` / ``sst_prolog`` go before the sheet's / shared strings' root."""
+    return write_parts(path, _parts(sheet, sheet_xml, strings, prolog, sst_prolog))
+
+
+def workbook_parts(sheet: str, sheet_xml: bytes, strings: list[bytes]) -> dict:
+    """The parts of :func:`write_raw_workbook` (name -> bytes), to edit before writing them
+    with :func:`write_parts`: ``xl/worksheets/sheet1.xml``, ``xl/sharedStrings.xml``,
+    ``xl/_rels/workbook.xml.rels`` (the sheet is ``rId1``), ``_rels/.rels``..."""
+    return _parts(sheet, sheet_xml, strings)
+
+
+def write_parts(path: Path, parts: dict) -> Path:
+    """A zip of ``parts``, in order: name (or a prepared ``ZipInfo``) -> bytes."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in _parts(sheet, sheet_xml, strings, prolog, sst_prolog).items():
+        for name, data in parts.items():
             archive.writestr(name, data)
     return path
+
+
+def renamed_sheet(parts: dict, target: str, entry: str | zipfile.ZipInfo) -> dict:
+    """``parts`` with the sheet moved to the zip entry ``entry`` and the workbook's relationship
+    pointing at it as ``target`` (the spelling under test)."""
+    parts = dict(parts)
+    sheet = parts.pop("xl/worksheets/sheet1.xml")
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        b'Target="worksheets/sheet1.xml"', b'Target="%s"' % target.encode()
+    )
+    parts[entry] = sheet
+    return parts
+
+
+def unicode_path_entry(raw_name: str, unicode_name: str) -> zipfile.ZipInfo:
+    """A zip entry named ``raw_name`` whose Info-ZIP Unicode path extra field (0x7075) names it
+    ``unicode_name``: Python's zipfile ignores the field, the Rust zip reader takes it."""
+    info = zipfile.ZipInfo(raw_name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    unicode = unicode_name.encode()
+    crc = zlib.crc32(raw_name.encode())
+    info.extra = struct.pack("<HHBI", 0x7075, 5 + len(unicode), 1, crc) + unicode
+    return info
 
 
 class _RepeatedDeflate:

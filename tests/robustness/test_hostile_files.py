@@ -17,6 +17,7 @@ correctly, a cp1252 CSV, an empty CSV.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import openpyxl
@@ -25,12 +26,16 @@ from hostile_files import (
     LAUGHS,
     assert_clean_failure,
     invoke,
+    renamed_sheet,
     run_bounded,
+    unicode_path_entry,
+    workbook_parts,
+    write_parts,
     write_raw_workbook,
     write_zip_bomb,
 )
 
-from builders import write_csv, write_inputs
+from builders import write_book, write_csv, write_inputs
 from prepaid_recon.read import guard
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.validate import validate
@@ -263,3 +268,170 @@ def test_a_zip_that_lies_about_its_sizes_is_corrupt_not_inflated(folder):
     findings = validate(read_inputs(folder), None).findings
     assert set(findings["code"]) == {"corrupt_workbook"}, findings
     assert set(findings["file"]) == {"timesheets.xlsx"}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared strings: counts calamine allocates for, indices it misreads (attack campaign, item 6)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        b'uniqueCount="4294967295"',  # Vec::reserve of 4G strings (96 GiB): Rust abort, exit 134
+        b'uniqueCount="9223372036854775807"',  # capacity overflow: a PanicException traceback
+        b'uniqueCount="0004294967295"',  # calamine skips leading zeros
+        b"uniqueCount='4294967295'",  # and reads single quotes
+    ],
+    ids=["2^32-1", "2^63-1", "leading_zeros", "single_quotes"],
+)
+def test_a_shared_string_table_declaring_more_strings_than_it_holds_is_refused(folder, declared):
+    """A 2.5 kB timesheets.xlsx whose ``xl/sharedStrings.xml`` declares billions of strings.
+
+    calamine reserves room for every declared string before reading one.  Bound:
+    ``corrupt_workbook`` within 1 GiB, the message naming the table and what it declares;
+    a table of N bytes may declare at most N / 5 strings (``<si/>``).
+    """
+    rows = b'<row r="1">' + HEADER + b"</row>" + ROW2
+    parts = workbook_parts("timesheets", rows, STRINGS)
+    sst = parts["xl/sharedStrings.xml"]
+    parts["xl/sharedStrings.xml"] = sst.replace(b'uniqueCount="6"', declared)
+    path = write_parts(folder / "timesheets.xlsx", parts)
+    assert path.stat().st_size < 4096
+    ran = _refused_unread(folder, "corrupt_workbook")
+    assert "xl/sharedStrings.xml" in ran.stderr
+    assert "strings but its" in ran.stderr
+
+
+def test_a_wrong_total_count_of_shared_strings_is_not_refused(folder):
+    """``count`` (references to the table) is not read by calamine: a wrong one is harmless
+    and the file reads normally (in-process)."""
+    rows = b'<row r="1">' + HEADER + b"</row>" + ROW2
+    parts = workbook_parts("timesheets", rows, STRINGS)
+    sst = parts["xl/sharedStrings.xml"]
+    parts["xl/sharedStrings.xml"] = sst.replace(b'count="6" ', b'count="9223372036854775807" ')
+    write_parts(folder / "timesheets.xlsx", parts)
+    result = validate(read_inputs(folder), None)
+    assert result.findings.empty, result.findings
+    assert list(result.inputs.timesheets["employee"]) == ["Ana"]
+
+
+# --------------------------------------------------------------------------------------------
+# Sheet parts reached as calamine reaches them (attack campaign, item 7)
+# --------------------------------------------------------------------------------------------
+
+FAR = b'<row r="1048576"><c r="XFD1048576" t="s"><v>4</v></c></row>'
+
+
+def _far_sheet() -> dict:
+    return workbook_parts("timesheets", b'<row r="1">' + HEADER + b"</row>" + ROW2 + FAR, STRINGS)
+
+
+def _other_workbook_folder(parts: dict) -> dict:
+    """The package relationships point calamine at a second workbook in ``other/`` (holding
+    the far cell) while ``xl/`` holds a clean one."""
+    clean = workbook_parts("timesheets", b'<row r="1">' + HEADER + b"</row>" + ROW2, STRINGS)
+    moved = {k.replace("xl/", "other/", 1): v for k, v in parts.items() if k.startswith("xl/")}
+    package = parts["_rels/.rels"].replace(
+        b'Target="xl/workbook.xml"', b'Target="other/workbook.xml"'
+    )
+    return {**clean, **moved, "_rels/.rels": package}
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SPELLINGS = {
+    # relationship target, zip entry holding the sheet
+    "target_in_other_case": ("Worksheets/Sheet1.XML", SHEET),
+    "absolute_target_in_other_case": ("/XL/Worksheets/sheet1.xml", SHEET),
+    "entry_in_upper_case": ("worksheets/sheet1.xml", "XL/WORKSHEETS/SHEET1.XML"),
+    "entry_with_backslashes": ("worksheets/sheet1.xml", "xl\\worksheets\\sheet1.xml"),
+    "entry_named_by_unicode_path_field": ("worksheets/sheet1.xml", None),  # x.bin, see below
+}
+
+
+@pytest.mark.parametrize("spelling", [*sorted(SPELLINGS), "workbook_in_another_folder"])
+def test_a_sheet_part_reached_by_another_spelling_is_still_checked(folder, spelling):
+    """The far cell ``XFD1048576`` (550 GB if allocated) in a sheet part that calamine reaches
+    although its name is not spelt as the relationship says: case, ``\\``, an Info-ZIP Unicode
+    path, or a workbook in another folder named by ``_rels/.rels``.  The guard looked parts
+    up by their exact name and skipped it.  Bound: ``oversized_sheet`` within 1 GiB."""
+    if spelling == "workbook_in_another_folder":
+        parts = _other_workbook_folder(_far_sheet())
+    else:
+        target, entry = SPELLINGS[spelling]
+        entry = entry or unicode_path_entry("xl/worksheets/x.bin", SHEET)
+        parts = renamed_sheet(_far_sheet(), target, entry)
+    write_parts(folder / "timesheets.xlsx", parts)
+    _refused_unread(folder, "oversized_sheet")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        ("./worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
+        ("../xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
+        ("./worksheets/sheet1.xml", "xl/./worksheets/sheet1.xml"),
+        ("../xl/worksheets/sheet1.xml", "xl/../xl/worksheets/sheet1.xml"),
+    ],
+    ids=["dot_target", "dotdot_target", "dot_target_and_entry", "dotdot_target_and_entry"],
+)
+def test_dot_segments_in_a_target_are_read_literally_as_calamine_does(folder, spelling):
+    """calamine 0.36 does not resolve ``./`` or ``../``: such a target reaches only an entry
+    named so (then the guard checks it), else calamine finds no sheet.  Either way a finding,
+    within 1 GiB: ``oversized_sheet`` or ``corrupt_workbook``."""
+    target, entry = spelling
+    write_parts(folder / "timesheets.xlsx", renamed_sheet(_far_sheet(), target, entry))
+    ran = run_bounded("validate", folder)
+    assert_clean_failure(ran.stderr, ran.code, 1, "timesheets.xlsx")
+    codes = set(validate(read_inputs(folder), None).findings["code"])
+    assert codes & {"oversized_sheet", "corrupt_workbook"}, codes
+
+
+CELL_SPELLINGS = {
+    "lower_case_reference": b'<row r="3"><c r="xfd1048576"><v>1</v></c></row>',
+    "single_quotes": b"<row r='3'><c r='XFD1048576'><v>1</v></c></row>",
+    "spaces_around_equals": b'<row r="3"><c r = "XFD1048576"><v>1</v></c></row>',
+    "reference_repeated": b'<row r="3"><c r="A3" r="XFD1048576"><v>1</v></c></row>',
+    "gt_in_an_attribute": b'<row r="3"><c a=">" r="XFD1048576"><v>1</v></c></row>',
+    "row_number_in_lower_case": b'<row r="x1048577"><c><v>1</v></c></row>',
+    "row_number_in_single_quotes": b"<row r='1048577'><c><v>1</v></c></row>",
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(CELL_SPELLINGS))
+def test_a_far_cell_written_another_way_is_refused(folder, spelling):
+    """A far cell spelt as quick-xml and calamine accept it, which the guard's searches
+    missed: a lower-case reference, single quotes, spaces around ``=``, a repeated ``r``
+    (calamine keeps the last), a ``>`` inside a quoted value, a row number that places the
+    cells after it.  Bound: ``oversized_sheet`` within 1 GiB."""
+    rows = b'<row r="1">' + HEADER + b"</row>" + ROW2 + CELL_SPELLINGS[spelling]
+    write_raw_workbook(folder / "timesheets.xlsx", "timesheets", rows, STRINGS)
+    _refused_unread(folder, "oversized_sheet")
+
+
+# --------------------------------------------------------------------------------------------
+# An INPUT folder named in another encoding (attack campaign, item 12)
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_input_folder_whose_name_is_not_utf8_is_read(tmp_path, inputs):
+    """INPUT named ``in\\xff`` (Latin-1 bytes, not UTF-8): fastexcel takes only UTF-8 paths, so
+    every workbook was reported corrupt.  The command runs and writes its reports (exit 0)."""
+    folder = write_inputs(tmp_path / os.fsdecode(b"in\xff"), inputs)
+    out = tmp_path / "out"
+    ran = run_bounded("run", folder, "--period", "2026-10", "--out", out, "-q")
+    assert ran.code == 0, ran.stderr
+    assert (out / "tasks.xlsx").is_file()
+
+
+def test_a_single_workbook_whose_name_is_not_utf8_is_named_in_its_findings(tmp_path, inputs):
+    """INPUT is one workbook named ``all\\xff.xlsx`` holding only ``teams``: the findings name
+    it as the text ``all\\xff.xlsx``, printed without an encoding error and written to
+    exceptions.xlsx (exit 1)."""
+    path = write_book(tmp_path / os.fsdecode(b"all\xff.xlsx"), {"teams": inputs["teams"]})
+    out = tmp_path / "out"
+    ran = run_bounded("run", path, "--period", "2026-10", "--out", out)
+    assert_clean_failure(ran.stderr, ran.code, 1, "all\\xff.xlsx")
+    rows = list(openpyxl.load_workbook(out / "exceptions.xlsx").active.iter_rows(values_only=True))
+    files = {row[rows[0].index("file")] for row in rows[1:]}
+    assert files == {"all\\xff.xlsx"}, files
