@@ -285,6 +285,24 @@ def _truncated_workbook(tmp_path) -> bytes:
     return data[: len(data) // 2]
 
 
+def _patched_entry(field: str, value: int) -> bytes:
+    """A workbook-like zip whose ``xl/workbook.xml`` entry has its general purpose flags or its
+    compression method set to ``value`` (in both its local and central headers)."""
+    data = bytearray(_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}))
+    for signature, name_length_at, name_at, field_at in (
+        (b"PK\x01\x02", 28, 46, 8),  # central directory: flags at 8, method at 10
+        (b"PK\x03\x04", 26, 30, 6),  # local header: flags at 6, method at 8
+    ):
+        at = data.find(signature)
+        while at >= 0:
+            length = int.from_bytes(data[at + name_length_at : at + name_length_at + 2], "little")
+            if data[at + name_at : at + name_at + length] == b"xl/workbook.xml":
+                offset = at + field_at + (2 if field == "method" else 0)
+                data[offset : offset + 2] = value.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 BAD_FILES = {
     "text_file": (lambda tmp: b"team,timesheet_on_ticket\nSupport,yes\n", "not_a_workbook"),
     "empty_file": (lambda tmp: b"", "not_a_workbook"),
@@ -296,6 +314,9 @@ BAD_FILES = {
         lambda tmp: _zip({"[Content_Types].xml": b"<x", "xl/workbook.xml": b"<not xml"}),
         "corrupt_workbook",
     ),
+    # zipfile raises RuntimeError ("password required") and NotImplementedError on these:
+    "encrypted_entry": (lambda tmp: _patched_entry("flags", 0x1), "corrupt_workbook"),
+    "unknown_compression": (lambda tmp: _patched_entry("method", 93), "corrupt_workbook"),
 }
 
 
@@ -437,3 +458,19 @@ def test_timesheets_sheet_may_have_a_task_column_only(tmp_path, inputs):
     findings = findings_of(write_inputs(tmp_path, inputs))
     assert where(findings) == {("timesheets", 3, "task")}
     assert set(findings["code"]) == {"unknown_reference"}
+
+
+# --------------------------------------------------------------------------------------------
+# Paths (hand-made workbooks: ``tests/robustness/test_native_reader.py``)
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_input_folder_named_in_another_encoding_is_read(tmp_path, inputs):
+    """INPUT ``in\\xff`` (not UTF-8): each workbook reads as usual (fastexcel is given the
+    file's bytes), and no finding carries the folder's name."""
+    import os
+
+    folder = write_inputs(tmp_path / os.fsdecode(b"in\xff"), inputs)
+    read = read_inputs(folder)
+    assert read.findings == []
+    assert validate(read, None).findings.empty
