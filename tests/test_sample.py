@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from prepaid_recon.domain import Period
@@ -173,6 +175,24 @@ def test_zero_timesheets_still_gives_a_valid_input():
     f = generate(0, seed=1)
     assert len(f["timesheets"]) == 0
     assert len(f["tickets"]) >= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 300), seed=st.integers(0, 2**32 - 1))
+def test_any_small_size_and_seed_generates_linked_tables(n: int, seed: int) -> None:
+    """Small inputs and unlucky seeds (a customer with no eligible line, a month with no
+    invoice) still generate: `sample --timesheets 100 --seed 0` and `--timesheets 1 --seed 1`
+    used to end in an IndexError and a TypeError."""
+    frames = generate(n, seed)
+    assert len(frames["timesheets"]) == n
+    tickets = set(frames["tickets"]["ticket"])
+    assert set(frames["timesheets"]["ticket"].dropna()) <= tickets
+    assert set(frames["invoice_lines"]["invoice"]) <= set(frames["invoices"]["invoice"])
+
+
+@pytest.mark.parametrize(("n", "seed"), [(100, 0), (1, 1), (5, 5)])
+def test_the_seeds_that_failed_generate(n: int, seed: int) -> None:
+    assert len(generate(n, seed)["timesheets"]) == n
 
 
 def test_written_workbooks_hold_real_dates_numbers_and_booleans(tmp_path):

@@ -312,7 +312,8 @@ def generate(timesheets: int, seed: int, period: str = "2026-10") -> dict[str, p
     t_created = window_start + rng.integers(-20, span + 1, size=n_tickets) * _DAY
     reinvoicing = TEAMS["time_reinvoicing"].to_numpy()[t_team]
     pick = _per_group_pick(rng, elig_cust, t_cust)
-    t_line = np.where(pick >= 0, elig[np.maximum(pick, 0)], -1)
+    t_line = np.full(n_tickets, -1, dtype=np.int64)
+    t_line[pick >= 0] = elig[pick[pick >= 0]]  # a customer without an eligible line: -1
     route = rng.random(n_tickets)
     linked = reinvoicing & (t_line >= 0) & (route < 0.6)
     explicit = linked & (route < 0.25)
@@ -491,7 +492,7 @@ def _ledger(
     )
     month = pd.to_datetime(docs["date"]).dt.strftime("%Y-%m")
     seq = docs.groupby(month, sort=False).cumcount() + 1
-    docs["invoice"] = "INV/" + month + "/" + seq.map("{:04d}".format)
+    docs["invoice"] = "INV/" + month + "/" + seq.map("{:04d}".format).astype("str")
     lines = lines.merge(docs, on=["order_idx", "tm", "date"], how="left")
     price = prod_price[l_prod[lines["line_idx"]]]
     disc = order_lines["discount"].to_numpy()[lines["line_idx"]]
