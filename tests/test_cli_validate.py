@@ -248,3 +248,15 @@ def test_acceptance_v5_reports_its_three_errors_at_their_cells(tmp_path):
     result = invoke(target, "--period", scenario["period"])
     assert result.exit_code == 1
     assert_no_traceback(result.output)
+
+
+def test_a_long_value_is_shortened_on_the_console_and_kept_whole_in_exceptions(tmp_path, inputs):
+    long_ticket = "T" + "x" * 5000
+    inputs["timesheets"][0]["ticket"] = Text(long_ticket)
+    folder = write_inputs(tmp_path / "in", inputs)
+    result = invoke(folder, "--period", "2026-10", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "unknown" in x or "no such" in x)
+    assert "T" + "x" * 58 + "…'" in line and len(line) < 400
+    _, rows = _sheet_rows(tmp_path / "out" / "exceptions.xlsx", "exceptions")
+    assert long_ticket in {r["value"] for r in rows}

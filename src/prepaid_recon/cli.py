@@ -122,6 +122,15 @@ class _FindingRow(Protocol):
     def message(self) -> object: ...
 
 
+SHOWN_VALUE_CHARS = 60
+"""A value longer than this is shortened on the console (exceptions.xlsx keeps it)."""
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
 def _where(f: _FindingRow) -> str:
     """`file:sheet!row [column] 'value'` — the cell a user has to look at."""
     where = f"{f.file}:{f.sheet}" if f.sheet else f"{f.file}"
@@ -129,7 +138,7 @@ def _where(f: _FindingRow) -> str:
     if isinstance(row, int | float | np.integer | np.floating) and not pd.isna(row):
         where += f"!{int(row)}"
     column = f" [{f.column}]" if f.column else ""
-    value = f" '{f.value}'" if f.value else ""
+    value = f" '{_shown(f.value)}'" if f.value else ""
     return f"{where}{column}{value}"
 
 
