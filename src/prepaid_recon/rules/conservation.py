@@ -48,7 +48,7 @@ def check_conservation(
         problems.append("control totals do not tie out")
     if int(control_rows.loc["total"]) != len(input_timesheets):
         problems.append("control total rows differ from input rows")
-    counted = audit[audit["status"].eq("counted")]
+    counted = audit.loc[audit["status"].eq("counted").to_numpy(bool), ["hours", "order", "line"]]
     on_lines = float(order_lines["delivered_hours"].sum())
     if differ(on_lines, counted["hours"].sum()):
         problems.append(f"order lines hold {on_lines} h but {counted['hours'].sum()} h counted")

@@ -39,7 +39,10 @@ def ticket_hours(
     """The ``tickets`` report: each ticket, its order line and how it was found (``link``), and
     its time dated on or before the cut-off: hours, billable (counted), non-billable, in the
     period, number of timesheets, first and last date. Sorted by ticket."""
-    on_time = audit[audit["status"].ne("after_cutoff").to_numpy(bool) & audit["ticket"].notna()]
+    on_time = audit.loc[
+        audit["status"].ne("after_cutoff").to_numpy(bool) & audit["ticket"].notna().to_numpy(bool),
+        ["status", "hours", "date", "ticket"],
+    ]
     split = _hours_split(on_time, period_start)
     split["ticket"] = on_time["ticket"].to_numpy(object)
     split["date"] = on_time["date"].to_numpy()
@@ -66,7 +69,9 @@ def ticket_hours(
 def employee_hours(audit: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFrame:
     """The ``employees`` report: each employee's hours dated on or before the cut-off, billable
     (counted) and non-billable. Sorted by employee."""
-    on_time = audit[audit["status"].ne("after_cutoff").to_numpy(bool)]
+    on_time = audit.loc[
+        audit["status"].ne("after_cutoff").to_numpy(bool), ["status", "hours", "date", "employee"]
+    ]
     split = _hours_split(on_time, period_start)
     split["employee"] = on_time["employee"].to_numpy(object)
     agg = split.groupby("employee", as_index=False, sort=True)[

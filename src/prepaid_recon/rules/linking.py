@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from prepaid_recon.domain import UomTable, round_half_away
+from prepaid_recon.rules.arrow import labels, positions
 from prepaid_recon.rules.order_lines import KEY, hours_in_unit
 from prepaid_recon.rules.tasks import task_lines
 
@@ -30,6 +31,13 @@ REASON_NOT_BILLABLE = "marked_non_billable"
 REASON_TEAM = "team_not_reinvoicing"
 REASON_NO_LINE = "no_order_line"
 REASON_UNAVAILABLE = "order_line_not_available"
+REASONS = (
+    REASON_AFTER_CUTOFF,
+    REASON_NOT_BILLABLE,
+    REASON_TEAM,
+    REASON_NO_LINE,
+    REASON_UNAVAILABLE,
+)
 
 LINK_TICKET, LINK_TASK, LINK_AUTO, LINK_NONE = "ticket", "task", "auto", "none"
 _PENDING = "pending"
@@ -82,14 +90,25 @@ def fixed_ticket_lines(
     return frame
 
 
-def _take(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
-    """values[positions], with ``missing`` where the position is -1 (not found)."""
-    found = positions >= 0
-    out = np.empty(len(positions), dtype=object if values.dtype == object else values.dtype)
+def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
+    """values[at], with ``missing`` where the position is -1 (not found)."""
+    found = at >= 0
+    out = np.empty(len(at), dtype=object if values.dtype == object else values.dtype)
     if len(values):
-        out[:] = values[np.where(found, positions, 0)]
+        out[:] = values[np.where(found, at, 0)]
     out[~found] = missing
     return out
+
+
+def _take_line(line: pd.Series, at: np.ndarray) -> pd.arrays.IntegerArray:
+    """The ``Int64`` line at each position, NA where the position is -1 or the line is NA."""
+    values = line.astype("Int64")
+    found = at >= 0
+    if len(values) == 0:
+        return pd.array(np.full(len(at), pd.NA), dtype="Int64")
+    taken = values.array.take(np.where(found, at, 0))
+    taken[~found] = pd.NA
+    return taken
 
 
 def _split_by_key(
@@ -262,15 +281,15 @@ def link_timesheets(
     has_task = ts["task"].notna().to_numpy(bool)
 
     # Look each timesheet's ticket and task up once (positions), then take columns.
-    t_pos = pd.Index(tk["ticket"].to_numpy(object)).get_indexer(ts["ticket"].to_numpy(object))
+    t_pos = positions(ts["ticket"], tk["ticket"])
     t_link = _take(tk["link"].to_numpy(object), t_pos, None)
     t_reinv = _take(tk["reinvoicing"].to_numpy(bool), t_pos, False).astype(bool)
     t_order = _take(tk["order"].to_numpy(object), t_pos, None)
-    t_line = pd.array(_take(tk["line"].astype(object).to_numpy(), t_pos, pd.NA), dtype="Int64")
+    t_line = _take_line(tk["line"], t_pos)
     tl = task_lines(tasks)
-    k_pos = pd.Index(tl["task"].to_numpy(object)).get_indexer(ts["task"].to_numpy(object))
+    k_pos = positions(ts["task"], tl["task"])
     k_order = _take(tl["task_order"].to_numpy(object), k_pos, None)
-    k_line = pd.array(_take(tl["task_line"].astype(object).to_numpy(), k_pos, pd.NA), dtype="Int64")
+    k_line = _take_line(tl["task_line"], k_pos)
 
     in_order = ts["order"].astype(object).to_numpy()
     in_line = ts["line"].astype("Int64").to_numpy()
@@ -292,17 +311,17 @@ def link_timesheets(
     order[r_fixed] = t_order[r_fixed]
     line[r_fixed] = t_line[r_fixed]
 
-    reason = np.full(n, REASON_NO_LINE, dtype=object)
-    reason[after] = REASON_AFTER_CUTOFF
-    reason[~after & ~billable] = REASON_NOT_BILLABLE
-    reason[r_team] = REASON_TEAM
+    reason = np.full(n, REASONS.index(REASON_NO_LINE), dtype=np.int8)  # codes of REASONS
+    reason[after] = REASONS.index(REASON_AFTER_CUTOFF)
+    reason[~after & ~billable] = REASONS.index(REASON_NOT_BILLABLE)
+    reason[r_team] = REASONS.index(REASON_TEAM)
 
     order_s = pd.Series(order, dtype=object)
     line_s = pd.Series(line, dtype="Int64")
     has_line = order_s.notna().to_numpy(bool) & line_s.notna().to_numpy(bool)
     live_keys = _live_keys(ctx)
     live = _is_live(order_s, line_s, live_keys)
-    reason[has_line & ~live] = REASON_UNAVAILABLE
+    reason[has_line & ~live] = REASONS.index(REASON_UNAVAILABLE)
     counted_fixed = has_line & live
 
     # The sequential step: tickets whose line is chosen from the hours left.
@@ -311,7 +330,7 @@ def link_timesheets(
         tk.loc[auto_mask, ["ticket", "customer", "created"]],
         pd.DataFrame(
             {
-                "ticket": ts["ticket"].to_numpy(object)[r_pending],
+                "ticket": ts["ticket"][r_pending].to_numpy(object),
                 "date": date.to_numpy()[r_pending],
                 "hours": ts["hours"].to_numpy("float64")[r_pending],
             }
@@ -344,16 +363,19 @@ def link_timesheets(
         & line_s.notna().to_numpy(bool)
         & _is_live(order_s, line_s, live_keys)
     )
-    status = np.where(after, AFTER_CUTOFF, np.where(counted, COUNTED, NON_BILLABLE))
-    reason[counted] = None
+    code = STATUSES.index
+    status = np.where(
+        after, code(AFTER_CUTOFF), np.where(counted, code(COUNTED), code(NON_BILLABLE))
+    )
+    reason[counted] = -1  # none
 
-    out = ts.copy()
+    out = ts.copy(deep=False)  # copy-on-write: the input's columns are shared, never changed
     out["order"] = pd.Series(np.where(counted, order, in_order), index=ts.index, dtype="str")
     out["line"] = pd.Series(pd.array(line, dtype="Int64"), index=ts.index, dtype="Int64").where(
         counted, pd.Series(in_line, index=ts.index, dtype="Int64")
     )
-    out["status"] = pd.Series(status, index=ts.index, dtype="str")
-    out["reason"] = pd.Series(reason, index=ts.index, dtype="str")
+    out["status"] = labels(status, STATUSES, ts.index)
+    out["reason"] = labels(reason, REASONS, ts.index)
     units = out[["order", "line"]].merge(ctx[[*KEY, "uom"]], on=KEY, how="left")["uom"]
     quantity = hours_in_unit(
         ts["hours"].reset_index(drop=True), units.reset_index(drop=True), uoms

@@ -144,7 +144,9 @@ def counted_hours_per_line(
     Input: the linked timesheets (status, order, line, date, hours). Only ``counted`` rows count.
     Output columns: order, line, hours, hours_before_period, hours_in_period.
     """
-    counted = timesheets[timesheets["status"].eq("counted")]
+    counted = timesheets.loc[
+        timesheets["status"].eq("counted").to_numpy(bool), ["order", "line", "hours", "date"]
+    ]
     frame = pd.DataFrame(
         {
             "order": counted["order"].to_numpy(object),
