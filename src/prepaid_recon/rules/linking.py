@@ -100,15 +100,12 @@ def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
     return out
 
 
-def _take_line(line: pd.Series, at: np.ndarray) -> pd.arrays.IntegerArray:
+def _take_line(line: pd.Series, at: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The ``Int64`` line at each position, NA where the position is -1 or the line is NA."""
-    values = line.astype("Int64")
-    found = at >= 0
+    values = line.astype("Int64").array
     if len(values) == 0:
         return pd.array(np.full(len(at), pd.NA), dtype="Int64")
-    taken = values.array.take(np.where(found, at, 0))
-    taken[~found] = pd.NA
-    return taken
+    return values.take(at, allow_fill=True)
 
 
 def _split_by_key(
