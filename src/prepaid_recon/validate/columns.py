@@ -82,7 +82,7 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
             f"'{col.name}' must be {EXPECTED[col.value_type]}.",
         )
         data[col.name] = parsed
-    table.data = pd.DataFrame(data, index=frame.index)
+    table.data = pd.DataFrame(data, index=frame.index, copy=False)  # the parsed columns, not a copy
     return table
 
 

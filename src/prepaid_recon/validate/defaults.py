@@ -43,7 +43,7 @@ def apply_defaults(tables: dict[str, Table], currency: str) -> None:
     if "timesheets" in tables:
         ts = tables["timesheets"]
         ts.data["source_row"] = ts.data.index.astype("int64")
-        default_id = ts.file + ":" + ts.data.index.astype(str)
-        ts.data["timesheet"] = ts.data["timesheet"].fillna(
-            pd.Series(default_id, index=ts.data.index)
-        )
+        missing = ts.data.index[ts.data["timesheet"].isna().to_numpy(bool)]
+        if len(missing):  # the ids of the rows without one only (a timesheets.csv: millions)
+            default_id = pd.Series(ts.file + ":" + missing.astype(str), index=missing)
+            ts.data["timesheet"] = ts.data["timesheet"].fillna(default_id)
