@@ -10,7 +10,8 @@ machine noise hits them alike:
   the tool reads it): the least that reading the file takes, interpreter and pyarrow included;
 * the **run**: ``prepaid-recon run DIR --period 2026-10 --out OUT --profile -q``;
 * with ``--before SRC``, the same run of another source tree (``PYTHONPATH=SRC``, e.g. a
-  ``git worktree add /tmp/wt_before <commit>``'s ``src``): before and after in one invocation.
+  ``git worktree add /tmp/wt_before <commit>``'s ``src``): before and after in one invocation;
+  ``--variant NAME=SRC`` (repeatable) adds other trees the same way.
 
 Medians are printed as a table (plain, then Markdown for the README): rows, the CSV's MiB, the
 floor's and each run's peak MiB and seconds, run/floor and run/file ratios, and the stage times
@@ -20,6 +21,7 @@ with every sample, goes to ``--json``.
 
     .venv/bin/python benchmarks/large_csv.py --rows 1000000,5000000
     .venv/bin/python benchmarks/large_csv.py --rows 5000000 --before /tmp/wt_before/src
+    .venv/bin/python benchmarks/large_csv.py --variant patched=/tmp/wt_patched/src
 
 MB are MiB (``/usr/bin/time`` reports KiB).  Peak RSS does not depend on the machine's load;
 seconds do (compare ratios from one invocation).  Building 5,000,000 rows takes about a minute
@@ -208,7 +210,9 @@ def median(samples: list[dict], key: str) -> float | None:
 def bench(rows: int, args: argparse.Namespace, work: Path) -> dict:
     folder, hours = ensure_input(rows, args.seed, args.cache)
     csv_mb = (folder / "timesheets.csv").stat().st_size / 1024**2
-    variants = {"after": None, **({"before": args.before} if args.before else {})}
+    variants: dict[str, str | None] = {"before": args.before} if args.before else {}
+    variants["after"] = None
+    variants.update(args.variant)
     samples: dict[str, list[dict]] = {"floor": [], **{name: [] for name in variants}}
     result: dict = {"rows": rows, "csv_mb": round(csv_mb, 1)}
     for i in range(args.repeat):
@@ -239,9 +243,8 @@ def bench(rows: int, args: argparse.Namespace, work: Path) -> dict:
     return result
 
 
-def table(results: list[dict], before: bool) -> tuple[list[str], list[list[str]]]:
+def table(results: list[dict], names: list[str]) -> tuple[list[str], list[list[str]]]:
     head = ["rows", "csv MB", "floor MB", "floor s"]
-    names = ["before", "after"] if before else ["after"]
     for name in names:
         head += [f"{name} MB", f"{name}/floor", f"{name}/file", f"{name} s"]
     rows = []
@@ -270,6 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--before", help="a source tree to run as 'before' (PYTHONPATH)")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        help="NAME=SRC: one more source tree to run (repeatable)",
+    )
     parser.add_argument("--json", type=Path, default=HERE / "large_csv.json")
     args = parser.parse_args(argv)
     if not Path("/usr/bin/time").exists():
@@ -280,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         results = [bench(int(n), args, work) for n in args.rows.split(",")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    head, rows = table(results, bool(args.before))
+    names = [*(["before"] if args.before else []), "after", *(name for name, _ in args.variant)]
+    head, rows = table(results, names)
     print("  ".join(head))
     for row in rows:
         print("  ".join(row))
@@ -290,9 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print("| " + " | ".join(row) + " |")
     for r in results:
-        print(f"{r['rows']:,} rows: stages {r.get('after_stages')}; checks {r.get('after_checks')}")
-        over = r["after_mb"] is None or r["after_mb"] > TARGET_RSS_MB
-        print(f"  peak RSS {'OVER' if over else 'within'} the 3 GB target")
+        for name in names:
+            over = r[f"{name}_mb"] is None or r[f"{name}_mb"] > TARGET_RSS_MB
+            print(
+                f"{r['rows']:,} rows, {name}: peak {'OVER' if over else 'within'} 3 GiB; "
+                f"stages {r.get(f'{name}_stages')}; checks {r.get(f'{name}_checks')}"
+            )
     args.json.write_text(json.dumps({"argv": sys.argv[1:], "results": results}, indent=2) + "\n")
     return 0
 
