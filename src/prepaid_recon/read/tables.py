@@ -163,6 +163,8 @@ _CSV_BLOCK = 16 << 20
 _PARSE_BLOCK = 16 << 20
 """Bytes pyarrow parses at a time (a record longer than that is parsed in one block)."""
 _BOM = b"\xef\xbb\xbf"
+_TEXT = pd.api.types.pandas_dtype("str")
+"""What ``pd.read_csv(dtype=str)`` gives: Arrow strings with NaN for missing from pandas 3."""
 
 
 def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | None]:
@@ -174,7 +176,7 @@ def _read_csv(path: Path, name: str) -> tuple[pd.DataFrame | None, Finding | Non
     one with more is ``bad_csv``.
 
     Read in bounded memory, in two streaming passes of 16 MiB blocks: the text check
-    (:func:`_csv_text_problem`), then pyarrow's CSV parser, straight into Arrow strings; the
+    (:func:`_check_csv_text`), then pyarrow's CSV parser, straight into Arrow strings; the
     text is never held whole.  A file larger than :data:`MAX_CSV_BYTES` is refused unread.
     """
     try:
@@ -437,8 +439,9 @@ def _csv_frame(table: pa.Table, short: dict[int, str]) -> pd.DataFrame:
     (an empty header is ``Unnamed: <i>``, a repeated one gets ``.1``, ``.2``...), with the short
     records put back at their place, their missing cells empty."""
     names = _pandas_names(table.column_names)
-    text = pd.StringDtype("pyarrow", na_value=np.nan)
-    frame = table.rename_columns(names).to_pandas(types_mapper={pa.large_string(): text}.get)
+    arrow_text = isinstance(_TEXT, pd.StringDtype) and _TEXT.storage == "pyarrow"
+    mapper = {pa.large_string(): _TEXT}.get if arrow_text else None
+    frame = table.rename_columns(names).to_pandas(types_mapper=mapper)
     if not short:
         return frame
     width = len(names)
@@ -446,7 +449,7 @@ def _csv_frame(table: pa.Table, short: dict[int, str]) -> pd.DataFrame:
     for record in short.values():
         fields = next(csv.reader(io.StringIO(record, newline="")), [])
         rows.append(fields + [""] * (width - len(fields)))
-    extra = pd.DataFrame(rows, columns=names, dtype=text)
+    extra = pd.DataFrame(rows, columns=names, dtype=_TEXT)
     at = np.fromiter(short, dtype=np.int64, count=len(short)) - 2  # record 2 is the first row
     others = np.ones(len(frame) + len(extra), dtype=bool)
     others[at] = False
