@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -83,10 +84,11 @@ def tool() -> str:
 
 
 def generator_hash() -> str:
-    """Hash of the generator and of this builder: a changed one gets a new cache entry."""
+    """Hash of the generator and of :func:`build`: a changed one gets a new cache entry."""
     digest = hashlib.sha256()
-    for path in (REPO / "src/prepaid_recon/synthetic.py", Path(__file__)):
-        digest.update(path.read_bytes() if path.exists() else b"")
+    path = REPO / "src/prepaid_recon/synthetic.py"
+    digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(inspect.getsource(build).encode())
     return digest.hexdigest()[:10]
 
 
