@@ -136,6 +136,7 @@ def run_month(
             hashes = read.hashes()
         with stages("validate"):
             validated = validate(read, options.period, options.currency)
+        del read  # the raw tables: nothing past validation reads them
         result = None
         if validated.inputs is None:
             workbooks = exceptions_workbook(validated.findings)

@@ -7,9 +7,13 @@ referring cell, with a hint when it differs from a known name only by case (:fun
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from prepaid_recon.findings import Code
+from prepaid_recon.rules.arrow import positions
 from prepaid_recon.validate.collector import Findings, Table
 
 KEY_SEPARATOR = "\x1f"
@@ -17,9 +21,31 @@ KEY_SEPARATOR = "\x1f"
 
 
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """``table[key]`` for every key (NA where absent), keeping the table's dtype even when empty."""
-    values = table.reindex(keys.to_numpy()).to_numpy()
+    """``table[key]`` for every key (NA where absent), keeping the table's dtype even when empty.
+
+    Text keys are found by Arrow (no Python string per key: the timesheets have millions)."""
+    found = reindex_text(table, keys)
+    if found is not None:
+        values = found.array if found.dtype == table.dtype else found.to_numpy()
+    else:
+        values = table.reindex(keys.to_numpy()).to_numpy()
     return pd.Series(values, index=keys.index, dtype=table.dtype)
+
+
+def reindex_text(table: pd.Series | pd.DataFrame, keys: pd.Series) -> Any:
+    """``table.reindex(keys)`` (indexed like ``keys``) when the index and the keys are text and
+    the index unique, found by Arrow without a Python string per key; else None."""
+    if not (
+        len(table)
+        and pd.api.types.is_string_dtype(keys.dtype)
+        and pd.api.types.is_string_dtype(table.index.dtype)
+        and table.index.is_unique
+    ):
+        return None
+    at = positions(keys, table.index.to_series())
+    found = table.take(np.where(at >= 0, at, 0))
+    found.index = keys.index
+    return found.where(pd.Series(at >= 0, index=keys.index), axis=0)
 
 
 def join_line(order: pd.Series, line: pd.Series, sep: str = "/") -> pd.Series:

@@ -20,11 +20,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from prepaid_recon.domain import Period, UomTable
 from prepaid_recon.findings import Code, Finding, Severity
 from prepaid_recon.read.cells import present
+from prepaid_recon.rules.arrow import positions
 from prepaid_recon.rules.order_lines import order_line_flags
 from prepaid_recon.rules.tasks import build_tasks
 from prepaid_recon.validate.collector import Findings, Table
@@ -114,17 +116,17 @@ def check_link(
     has = link_order.notna() & link_line.notna()
     key = join_line(link_order, link_line, KEY_SEPARATOR)
     exists = has & key.isin(facts.index)
+    shown = join_line(link_order[has], link_line[has])  # the links as typed, where given
     f.add(
         Code.UNKNOWN_REFERENCE,
         t,
         has & ~exists,
         column,
         "no such order line (order and line).",
-        values=join_line(link_order, link_line),
+        values=shown,
     )
     fact = facts.reindex(key.where(exists))
     fact.index = t.data.index
-    shown = join_line(link_order, link_line)
     in_run = fact["in_run"].fillna(True).astype(bool) | ~check_after
     other = exists & fact["customer"].ne(customer) & customer.notna()
     f.add(
@@ -133,9 +135,9 @@ def check_link(
         other,
         column,
         "linked to an order line of another customer ("
-        + fact["customer"].astype("str").fillna("")
+        + fact.loc[other, "customer"].astype("str").fillna("")
         + "), not of "
-        + customer.astype("str").fillna("")
+        + customer[other].astype("str").fillna("")
         + ".",
         values=shown,
     )
@@ -146,7 +148,7 @@ def check_link(
         unconfirmed,
         column,
         "linked to an order line of an unconfirmed order (state "
-        + fact["state"].astype("str").fillna("")
+        + fact.loc[unconfirmed, "state"].astype("str").fillna("")
         + ", not sale or done).",
         values=shown,
     )
@@ -248,7 +250,7 @@ def check_timesheets(
             column,
             "each timesheet needs a ticket or a task.",
         )
-    dup_id = d["timesheet"].notna() & d["timesheet"].duplicated(keep="first")
+    dup_id = d["timesheet"].notna() & _repeats(d["timesheet"])
     f.add(Code.DUPLICATE_KEY, t, dup_id, "timesheet", "this timesheet id is already used.")
     check_unknown(f, t, "ticket", tickets.index, "ticket in the tickets sheet")
     check_unknown(f, t, "task", tasks.index, "task created by a confirmed order (see tasks.xlsx)")
@@ -275,6 +277,25 @@ def check_timesheets(
         "timesheet dated before its ticket was created.",
     )
     after_cutoff(f, t, "date", period, "dated after the cut-off", "counted in a later period")
+
+
+def _repeats(values: pd.Series) -> pd.Series:
+    """``values.duplicated(keep="first")`` of a text column, by an Arrow sort (no Python string
+    per value, no hash table of millions of strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pa.array(values, type=pa.large_string())
+    order = pc.array_sort_indices(strings, null_placement="at_end").to_numpy()  # stable
+    ordered = strings.take(order)
+    same = pc.equal(ordered[1:], ordered[:-1]).fill_null(False).to_numpy(zero_copy_only=False)
+    ordered = None
+    repeat = np.zeros(len(values), dtype=bool)
+    repeat[order[1:][np.asarray(same, dtype=bool)]] = True
+    nulls = values.isna().to_numpy(bool)
+    if nulls.sum() > 1:  # NA repeats NA, as duplicated() says
+        repeat[np.flatnonzero(nulls)[1:]] = True
+    return pd.Series(repeat, index=values.index)
 
 
 def _time_on_non_time_lines(
@@ -315,18 +336,29 @@ def _time_on_non_time_lines(
     key = join_line(d["order"], d["line"], KEY_SEPARATOR).where(explicit)
     key = key.fillna(lookup(d["task"], task_key).where(by_task))
     key = key.fillna(lookup(d["ticket"], ticket_key).where(by_ticket))
-    fact = facts.reindex(key.to_numpy())
-    fact.index = d.index
+    at = positions(key, facts.index.to_series())  # each row's line among the facts, or -1
+    found, clip = at >= 0, np.where(at >= 0, at, 0)
+
+    def line_fact(name: str, missing: bool) -> pd.Series:
+        """A yes/no fact of each row's line; ``missing`` where there is none (or it is NA)."""
+        values = facts[name].fillna(missing).astype(bool).to_numpy()
+        taken = values[clip] if len(values) else np.full(len(clip), missing)
+        return pd.Series(np.where(found, taken, missing), index=d.index)
+
     customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
     receives = (
-        fact["confirmed"].fillna(False).astype(bool)
-        & fact["service"].fillna(False).astype(bool)
-        & fact["in_run"].fillna(False).astype(bool)
-        & ~(customer.notna() & fact["customer"].ne(customer))
+        line_fact("confirmed", False)
+        & line_fact("service", False)
+        & line_fact("in_run", False)
+        & ~(customer.notna() & lookup(key, facts["customer"]).ne(customer))
     )
-    by_hours = fact["time_billed"].fillna(False).astype(bool)
-    not_time = by_hours & ~fact["time_unit"].fillna(True).astype(bool)
+    by_hours = line_fact("time_billed", False)
+    not_time = by_hours & ~line_fact("time_unit", True)
     flagged = brings_time & key.notna() & receives & not_time
+    if not flagged.any():
+        return
+    fact = facts.reindex(key[flagged].to_numpy())  # messages for the flagged rows only
+    fact.index = d.index[flagged.to_numpy(bool)]
     line = join_line(fact["order"], fact["line"])
     sold = (
         ": a "
@@ -340,7 +372,9 @@ def _time_on_non_time_lines(
         ("task", by_task, "time on this task reaches order line "),
         ("ticket", by_ticket, "time on this ticket reaches order line "),
     ):
-        values = join_line(d["order"], d["line"]) if column == "order" else None
+        values = None
+        if column == "order":
+            values = join_line(d.loc[flagged, "order"], d.loc[flagged, "line"])
         f.add(Code.NON_TIME_UNIT_LINK, t, flagged & mask, column, way + line + sold, values=values)
 
 

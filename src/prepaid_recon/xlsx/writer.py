@@ -30,6 +30,7 @@ The writer only formats: every figure it writes was computed by :mod:`prepaid_re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import warnings
@@ -540,12 +541,18 @@ def write_workbook(
         formats = _Formats(workbook)
         specs = {spec.name: spec for spec in sheets}
         for spec in sheets:
-            columns = _prepare(spec, formats)
-            n_cols = len(columns)
             bounds = chunk_bounds(len(spec.frame), max_rows)
+            widths: list[float] = []
             for name, (start, stop) in zip(
                 sheet_names(spec.name, len(bounds)), bounds, strict=True
             ):
+                # Each sheet's rows are prepared alone (a table of millions of rows is never
+                # held whole as Python objects); every sheet takes the widths of the first.
+                columns = _prepare(_sheet_rows(spec, start, stop), formats)
+                widths = widths or [col.width for col in columns]
+                for col, width in zip(columns, widths, strict=True):
+                    col.width = width
+                n_cols = len(columns)
                 worksheet = workbook.add_worksheet(name)
                 written.append(name)
                 for col in columns:
@@ -557,9 +564,10 @@ def write_workbook(
                 for col in columns:
                     worksheet.write_string(0, col.index, col.name, formats.header)
                 if fast_rows and stop > start and fastrows.fast_path_possible(worksheet, columns):
-                    fastrows.write_rows_fast(worksheet, columns, start, stop)
+                    fastrows.write_rows_fast(worksheet, columns, 0, stop - start)
                 else:
-                    _write_rows(worksheet, columns, start, stop)
+                    _write_rows(worksheet, columns, 0, stop - start)
+                del columns
                 _add_highlights(worksheet, spec, formats, stop - start, n_cols)
                 if start == 0:
                     for chart in spec.charts:
@@ -570,6 +578,17 @@ def write_workbook(
         raise
     _close(workbook, path)
     return written
+
+
+def _sheet_rows(spec: SheetSpec, start: int, stop: int) -> SheetSpec:
+    """The spec of rows ``start:stop`` of ``spec``'s table (``spec`` itself for all of them)."""
+    if start == 0 and stop == len(spec.frame):
+        return spec
+    return dataclasses.replace(
+        spec,
+        frame=spec.frame.iloc[start:stop],
+        cell_formats={k: list(v)[start:stop] for k, v in spec.cell_formats.items()},
+    )
 
 
 def _close(workbook: Workbook, path: Path | str) -> None:
