@@ -138,6 +138,11 @@ def fake_result() -> SimpleNamespace:
             "status": ["counted", "counted", "counted", "non_billable", "after_cutoff"],
             "reason": [NA, NA, NA, "no order line", "after_cutoff"],
             "invoice": [NA] * 5,
+            "billable": [True] * 5,
+            "billed_hours": [np.nan] * 5,
+            "block_remaining_hours": [0.0, -2.5, 15.0, np.nan, np.nan],
+            "beyond_block_hours": [0.0, 2.5, 0.0, np.nan, np.nan],
+            "first_beyond_block": [False, True, False, np.nan, np.nan],
         }
     )
     tickets = pd.DataFrame(
@@ -185,7 +190,53 @@ def fake_result() -> SimpleNamespace:
         }
     )
     projects = pd.DataFrame({"project": ["Support"], "order": [NA], "allocated_hours": [10.0]})
+    attribution = pd.DataFrame(
+        {
+            "invoice": ["INV/2026-10/0001", "RINV/2026-10/0001"],
+            "kind": ["invoice", "credit_note"],
+            "source": ["draft", "draft"],
+            "order": ["S1", "S3"],
+            "line": pd.array([2, 1], dtype="Int64"),
+            "row": pd.array([3, None], dtype="Int64"),
+            "hours": [5.0, -1.0],
+            "quantity": [5.0, -1.0],
+            "part": ["timesheet", "over_credit"],
+            "from_invoice": [NA, NA],
+            "sequence": [0, 1],
+        }
+    )
+    unbilled = pd.DataFrame(
+        {
+            "customer": ["=Acme"],
+            "reason": ["no_order"],
+            "hours": [1.0],
+            "hours_in_period": [1.0],
+            "tickets": [1],
+            "timesheets": [1],
+            "priced_by": ["S1/2"],
+            "currency": ["USD"],
+            "list_price": [90.0],
+            "list_value": [90.0],
+            "list_value_in_period": [90.0],
+        }
+    )
+    bridge = pd.DataFrame(
+        {
+            "step": ["all input timesheets", "logged in the period"],
+            "scope": ["all dates", "period"],
+            "timesheets": [5, 3],
+            "hours": [21.5, 8.5],
+        }
+    )
+    tickets_input = tickets[["ticket", "team", "customer", "subject"]].assign(
+        created=T("2026-09-01")
+    )
     return SimpleNamespace(
+        attribution=attribution,
+        unbilled=unbilled,
+        unbilled_groups=pd.DataFrame(),
+        bridge=bridge,
+        tickets_input=tickets_input,
         invoices=invoices,
         invoice_lines=invoice_lines,
         order_lines=order_lines,
@@ -204,11 +255,12 @@ def fake_result() -> SimpleNamespace:
 OPTIONS = Options(period=Period(2026, 10))
 
 SHEETS = {
-    "invoices.xlsx": ["invoices", "invoice_lines", "totals"],
+    "invoices.xlsx": ["invoices", "invoice_lines", "totals", "annex"],
     "delivered_vs_ordered.xlsx": [
         "summary", "order_lines", "orders", "prepaid_balances", "customers", "top_customers",
+        "unbilled", "prepaid_usage",
     ],
-    "hours_by_ticket.xlsx": ["tickets", "timesheets", "employees", "control_totals"],
+    "hours_by_ticket.xlsx": ["tickets", "timesheets", "employees", "control_totals", "bridge"],
     "tasks.xlsx": ["tasks", "projects"],
     "exceptions.xlsx": ["exceptions"],
 }  # fmt: skip
@@ -334,9 +386,12 @@ def test_summary_holds_period_cutoff_key_totals_and_a_chart(out):
     assert figures[("lines in upsell", "lines")].value == 1
     assert figures[("upsell alerts", "lines")].value == 1
     assert figures[("over-consumed prepaid lines", "lines")].value == 1
-    assert figures[("total rows", "rows")].value == 5
-    assert figures[("total hours", "hours")].value == 21.5
-    assert figures[("closing hours", "hours")].value == 12.5
+    assert figures[("total rows, all input dates", "rows")].value == 5
+    assert figures[("total hours, all input dates", "hours")].value == 21.5
+    assert figures[("closing hours, at the cut-off", "hours")].value == 12.5
+    assert figures[("logged in the period (period)", "hours")].value == 8.5  # the bridge
+    assert figures[("unbilled: no_order, in the period", "hours")].value == 1
+    assert figures[("unbilled work at list price, in the period", "USD")].value == 90
     assert figures[("ordered", "Hours")].value == 30
     with zipfile.ZipFile(out / "delivered_vs_ordered.xlsx") as archive:
         names = archive.namelist()

@@ -29,10 +29,12 @@ from prepaid_recon import reconcile
 from prepaid_recon.contract.outputs import EXCEPTIONS, OUTPUT_FILES, RUN_JSON
 from prepaid_recon.domain import Period
 from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK
+from prepaid_recon.findings import Severity
 from prepaid_recon.publish import FileWriter, check_destination, lock_out, publish
 from prepaid_recon.read.tables import read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
+from prepaid_recon.report.warnings import unbilled_findings
 from prepaid_recon.report.workbooks import build_reports, exceptions_workbook
 from prepaid_recon.validate import Validated, validate
 from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_workbook
@@ -134,22 +136,25 @@ def run_month(
         with stages("read"):
             read = read_inputs(input_path)
             hashes = read.hashes()
+            sources = {sheet: table.file for sheet, table in read.tables.items()}
         with stages("validate"):
             validated = validate(read, options.period, options.currency)
         del read  # the raw tables: nothing past validation reads them
         result = None
+        findings = validated.findings
         if validated.inputs is None:
-            workbooks = exceptions_workbook(validated.findings)
+            workbooks = exceptions_workbook(findings)
         else:
             with stages("rules"):
                 result = reconcile.run(validated.inputs, options)
-            workbooks = build_reports(result, options, validated.findings)
+            findings = _with_run_findings(findings, unbilled_findings(result, sources))
+            workbooks = build_reports(result, options, findings)
         summary = RunSummary.of_run(
             options,
             input_files=hashes,
             row_counts=validated.row_counts,
             errors=validated.errors,
-            warnings=validated.warnings,
+            warnings=int((findings["severity"] == Severity.WARNING).sum()),
             result=result,
             files_written=[*workbooks, RUN_JSON],
             out_dir=str(out_dir),
@@ -163,7 +168,18 @@ def run_month(
                 stale=OUTPUT_FILES,
             )
     code = EXIT_OK if result is not None else EXIT_INPUT_ERRORS
-    return RunOutcome(code, validated.findings, summary, stages)
+    return RunOutcome(code, findings, summary, stages)
+
+
+def _with_run_findings(findings: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """Validation's findings, then the warnings of the reconciliation (unbilled work)."""
+    if found.empty:
+        return findings
+    if findings.empty:
+        return found.reset_index(drop=True)
+    out = pd.concat([findings, found], ignore_index=True)
+    out["row"] = out["row"].astype("Int64")
+    return out
 
 
 def validate_only(

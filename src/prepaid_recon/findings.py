@@ -75,6 +75,14 @@ class Code(StrEnum):
     BEFORE_TICKET_CREATED = "before_ticket_created"
     POSSIBLE_DUPLICATE = "possible_duplicate"
     TEXT_TOO_LONG = "text_too_long"
+    # Warnings of the reconciliation: billable work the run does not bill.
+    BEYOND_PREPAID_BLOCK = "beyond_prepaid_block"
+    UNBILLED_NO_ORDER = "unbilled_no_order"
+    UNBILLED_ORDER_NOT_CONFIRMED = "unbilled_order_not_confirmed"
+    UNBILLED_NO_BLOCK_LEFT = "unbilled_no_block_left"
+    UNBILLED_TICKET_NOT_LINKED = "unbilled_ticket_not_linked"
+    UNBILLED_TEAM_NOT_REINVOICING = "unbilled_team_not_reinvoicing"
+    UNBILLED_LINE_NOT_AVAILABLE = "unbilled_line_not_available"
 
     @property
     def severity(self) -> Severity:
@@ -99,6 +107,11 @@ _E, _W = Severity.ERROR, Severity.WARNING
 _FILE = "the file (`row` and `column` empty)"
 _FILE_SHEET = "the file, and the sheet when one is concerned (`row` and `column` empty)"
 _CELL = "the cell, with its value as typed"
+_UNBILLED = (
+    "the ticket's row in `tickets`, column `ticket` (time on a task without a ticket: the "
+    "first such timesheet, column `task`); the message gives the hours, the number of "
+    "timesheets and their first and last date"
+)
 
 CODE_INFO: dict[Code, CodeInfo] = {
     Code.MISSING_FILE: CodeInfo(
@@ -267,6 +280,48 @@ CODE_INFO: dict[Code, CodeInfo] = {
         "a text longer than an Excel cell holds (32,767 characters) in a column that a report "
         "shows: the report shows its first 32,767 characters, the input keeps the whole text",
         "the cell, with the first 40 characters of its text",
+    ),
+    Code.BEYOND_PREPAID_BLOCK: CodeInfo(
+        _W,
+        "time logged in the period beyond a prepaid block (the block is used up: the time is "
+        "not billed until an upsell covers it); one finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_NO_ORDER: CodeInfo(
+        _W,
+        "billable time in the period for a customer with no sales order; one finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_ORDER_NOT_CONFIRMED: CodeInfo(
+        _W,
+        "billable time in the period for a customer whose orders are not confirmed (draft, sent "
+        "or cancelled); one finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_NO_BLOCK_LEFT: CodeInfo(
+        _W,
+        "billable time in the period on a ticket that no prepaid block could take: none had "
+        "hours left (or existed) when the ticket was created; one finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_TICKET_NOT_LINKED: CodeInfo(
+        _W,
+        "billable time in the period on a ticket that names no order line, for a customer "
+        "with no prepaid block to link it to (a time-and-materials line must be named); one "
+        "finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_TEAM_NOT_REINVOICING: CodeInfo(
+        _W,
+        "billable time in the period on a ticket of a team that does not re-invoice time; one "
+        "finding per ticket",
+        _UNBILLED,
+    ),
+    Code.UNBILLED_LINE_NOT_AVAILABLE: CodeInfo(
+        _W,
+        "billable time in the period linked to an order line that cannot be billed this run "
+        "(its order is dated after the cut-off); one finding per ticket",
+        _UNBILLED,
     ),
 }
 """The registry: every :class:`Code` with its severity, meaning and where it points."""

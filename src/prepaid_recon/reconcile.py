@@ -14,6 +14,7 @@ import pandas as pd
 from prepaid_recon.contract import outputs
 from prepaid_recon.domain import Inputs, Period, UomTable
 from prepaid_recon.rules import (
+    attribution,
     balances,
     conservation,
     hours,
@@ -21,9 +22,20 @@ from prepaid_recon.rules import (
     linking,
     order_lines,
     tasks,
+    unbilled,
 )
+from prepaid_recon.rules.order_lines import KEY
 
 TIMESHEET_COLUMNS = outputs.columns("timesheets")
+AUDIT_EXTRAS = [
+    "billable",
+    "billed_hours",
+    "block_remaining_hours",
+    "beyond_block_hours",
+    "first_beyond_block",
+]
+"""What the audit adds to the contract's columns: the hours of each timesheet billed by all
+documents together (``timesheet`` lines), and each prepaid block's running balance."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,16 @@ class Result:
     control_totals: pd.DataFrame
     tasks: pd.DataFrame
     projects: pd.DataFrame
+    attribution: pd.DataFrame
+    """Every part of every document's quantity on a ``timesheet`` line (rules.attribution)."""
+    unbilled: pd.DataFrame
+    """Unbilled hours per customer and reason, valued at list price (rules.unbilled)."""
+    unbilled_groups: pd.DataFrame
+    """The period's unbilled hours per customer, reason and ticket (the run's warnings)."""
+    bridge: pd.DataFrame
+    """From the input's hours to the period's, and what became of them (rules.hours)."""
+    tickets_input: pd.DataFrame
+    """The input tickets (Excel rows, subjects), for the listings and the warnings."""
 
 
 def run(inputs: Inputs, options: Options) -> Result:
@@ -83,9 +105,8 @@ def run(inputs: Inputs, options: Options) -> Result:
     )
 
     counted = order_lines.counted_hours_per_line(linked, start, cutoff)
-    invoiced = order_lines.invoiced_per_line(
-        ctx, inputs.invoices, inputs.invoice_lines, uoms, cutoff
-    )
+    ledger = order_lines.ledger_quantities(ctx, inputs.invoices, inputs.invoice_lines, uoms, cutoff)
+    invoiced = order_lines.invoiced_per_line(ctx, ledger)
     line_frame = order_lines.line_figures(ctx, counted, invoiced, task_frame, uoms)
     order_frame = order_lines.order_figures(inputs.orders, line_frame, cutoff)
 
@@ -96,21 +117,58 @@ def run(inputs: Inputs, options: Options) -> Result:
         options.effective_invoice_date,
         options.invoice_grouping,
     )
-    linked["invoice"] = invoicing.link_timesheets_to_invoices(
-        linked, draft_lines, inputs.invoices, inputs.invoice_lines, cutoff
+
+    # Which time each document bills, and each prepaid block's running balance.
+    is_counted = linked["status"].eq(linking.COUNTED).to_numpy(bool)
+    policy = _line_column(linked, ctx, "invoicing_policy").where(is_counted)
+    on_timesheet_lines = is_counted & policy.eq("timesheet").fillna(False).to_numpy(bool)
+    documents = attribution.billing_documents(
+        ledger, draft_lines, ctx, pd.Timestamp(options.effective_invoice_date)
     )
+    attributed = attribution.attribute(
+        linked.loc[on_timesheet_lines, [*KEY, "date", "hours", "invoice"]], documents, ctx
+    )
+    on_blocks = is_counted & _line_column(linked, ctx, "prepaid_time").fillna(False).to_numpy(bool)
+    usage = balances.block_usage(linked.loc[on_blocks, [*KEY, "date", "hours"]], ctx)
+    linked["invoice"] = linked["invoice"].where(~is_counted, attributed.invoice).astype("str")
+    linked["billed_hours"] = attributed.billed_hours.reindex(linked.index)
+    for column in ("block_remaining_hours", "beyond_block_hours", "first_beyond_block"):
+        linked[column] = usage[column].reindex(linked.index)
 
     balance_frame = balances.prepaid_balances(line_frame, start)
     customer_frame = balances.customer_balances(balance_frame)
 
-    audit = linked[TIMESHEET_COLUMNS].reset_index(drop=True)
+    audit = linked[[*TIMESHEET_COLUMNS, *AUDIT_EXTRAS]].reset_index(drop=True)
     ticket_frame = hours.ticket_hours(tickets_linked, audit, start)
     employee_frame = hours.employee_hours(audit, start)
-    totals = hours.control_totals(audit)
+    totals = hours.control_totals(audit, start)
+
+    unbilled_time = unbilled.unbilled_time(
+        linked,
+        tickets_linked,
+        task_frame,
+        inputs.orders,
+        ctx,
+        usage["beyond_block_hours"],
+        cutoff,
+    )
+    no_line_reason = unbilled_time.loc[
+        unbilled_time["reason"].ne(unbilled.BEYOND_BLOCK).to_numpy(bool), "reason"
+    ]
+    bridge = hours.hours_bridge(
+        linked,
+        policy,
+        usage["beyond_block_hours"],
+        no_line_reason,
+        {r: unbilled.EXPLAINED[r] for r in unbilled.REASONS if r != unbilled.BEYOND_BLOCK},
+        start,
+    )
 
     conservation.check_conservation(
         inputs.timesheets.reset_index(drop=True), audit, totals, line_frame
     )
+    conservation.check_bridge(bridge)
+    conservation.check_attribution(attributed.parts, documents)
     return Result(
         invoices=draft_invoices,
         invoice_lines=draft_lines[invoicing.INVOICE_LINE_COLUMNS],
@@ -124,4 +182,18 @@ def run(inputs: Inputs, options: Options) -> Result:
         control_totals=totals,
         tasks=task_frame,
         projects=project_frame,
+        attribution=attributed.parts,
+        unbilled=unbilled.unbilled_summary(unbilled_time, ctx, start),
+        unbilled_groups=unbilled.unbilled_groups(unbilled_time, start),
+        bridge=bridge,
+        tickets_input=inputs.tickets,
     )
+
+
+def _line_column(frame: pd.DataFrame, ctx: pd.DataFrame, column: str) -> pd.Series:
+    """A column of each row's order line (``order``/``line``), aligned on ``frame``."""
+    keys = pd.MultiIndex.from_arrays(
+        [frame["order"].to_numpy(object), frame["line"].astype("Int64")]
+    )
+    values = ctx.set_index(KEY)[column].reindex(keys).to_numpy()
+    return pd.Series(values, index=frame.index)

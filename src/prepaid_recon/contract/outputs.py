@@ -79,30 +79,41 @@ SHEETS: dict[str, OutputSheet] = {
             DELIVERED_VS_ORDERED,
             "prepaid_balances",
             "customer order line opening_hours purchased_hours consumed_hours closing_hours",
+            extras="overrun_hours",
         ),
         _sheet(
             DELIVERED_VS_ORDERED,
             "customers",
             "customer opening_hours purchased_hours consumed_hours closing_hours",
+            extras="available_hours overrun_hours",
         ),
         _sheet(
             HOURS_BY_TICKET,
             "tickets",
             "ticket team customer subject order line task link hours billable_hours "
             "non_billable_hours hours_in_period timesheets first_date last_date",
+            extras="billable_hours_in_period non_billable_hours_in_period",
         ),
         _sheet(
             HOURS_BY_TICKET,
             "timesheets",
             "timesheet source_row date employee ticket task description order line hours "
             "quantity status reason invoice",
+            extras="billable billed_hours block_remaining_hours beyond_block_hours "
+            "first_beyond_block",
         ),
         _sheet(
             HOURS_BY_TICKET,
             "employees",
             "employee hours billable_hours non_billable_hours",
+            extras="hours_in_period billable_hours_in_period non_billable_hours_in_period",
         ),
-        _sheet(HOURS_BY_TICKET, "control_totals", "status rows hours"),
+        _sheet(
+            HOURS_BY_TICKET,
+            "control_totals",
+            "status rows hours",
+            extras="hours_before_period hours_in_period hours_after_cutoff",
+        ),
         _sheet(TASKS, "tasks", "task project order line customer allocated_hours"),
         _sheet(TASKS, "projects", "project order allocated_hours"),
         _sheet(EXCEPTIONS, "exceptions", " ".join(FINDING_COLUMNS)),
@@ -114,6 +125,25 @@ ROLLUPS: dict[str, OutputSheet] = {
     s.name: s
     for s in (
         _sheet(INVOICES, "totals", "currency kind documents lines untaxed tax total"),
+        _sheet(
+            INVOICES,
+            "annex",
+            "invoice order line entry timesheet date employee ticket subject description hours "
+            "quantity uom timesheet_hours",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "unbilled",
+            "customer reason hours hours_in_period tickets timesheets priced_by currency "
+            "list_price list_value list_value_in_period",
+        ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "prepaid_usage",
+            "customer order line entry timesheet date employee ticket subject description hours "
+            "block_remaining_hours beyond_block_hours first_beyond_block",
+        ),
+        _sheet(HOURS_BY_TICKET, "bridge", "step scope timesheets hours"),
         _sheet(DELIVERED_VS_ORDERED, "summary", "section figure unit value"),
         _sheet(
             DELIVERED_VS_ORDERED,
@@ -122,7 +152,8 @@ ROLLUPS: dict[str, OutputSheet] = {
         ),
     )
 }
-"""Sheets the reports add for a reader (roll-ups of the contract's tables, never re-read)."""
+"""Sheets the reports add for a reader (roll-ups and listings of the contract's tables, never
+re-read as input)."""
 
 
 def columns(sheet: str) -> list[str]:
@@ -136,22 +167,24 @@ def _formatted(number_format: str, names: str) -> dict[str, str]:
 
 
 FORMATS: dict[str, str] = {
-    **_formatted("int", "line source_row row rows timesheets documents lines"),
+    **_formatted("int", "line source_row row rows timesheets tickets documents lines"),
     **_formatted(
         "hours",
         "hours billable_hours non_billable_hours hours_in_period remaining_hours opening_hours "
         "purchased_hours consumed_hours closing_hours allocated_hours ordered_hours "
-        "delivered_hours",
+        "delivered_hours billed_hours block_remaining_hours beyond_block_hours timesheet_hours "
+        "overrun_hours available_hours billable_hours_in_period non_billable_hours_in_period "
+        "hours_before_period hours_after_cutoff",
     ),
     **_formatted("qty", "quantity ordered delivered delivered_in_period invoiced to_invoice"),
     **_formatted(
         "money",
         "unit_price subtotal tax total untaxed untaxed_ordered untaxed_invoiced "
-        "untaxed_to_invoice price_subtotal",
+        "untaxed_to_invoice price_subtotal list_price list_value list_value_in_period",
     ),
     **_formatted("percent", "discount tax_rate upsell_threshold"),
     **_formatted("date", "invoice_date order_date date first_date last_date created"),
-    **_formatted("bool", "upsell_alert billable"),
+    **_formatted("bool", "upsell_alert billable first_beyond_block"),
     **_formatted("text", "value invoice order customer currency description subject"),
 }
 """How each output column is formatted, by column name (a column not listed takes its format

@@ -19,6 +19,7 @@ import pandas as pd
 from prepaid_recon.contract import outputs
 from prepaid_recon.domain import round_half_away, round_money
 from prepaid_recon.reconcile import Options, Result
+from prepaid_recon.rules.unbilled import REASONS
 
 TOP_CUSTOMERS = 15
 """Customers shown in the summary chart: enough to see the big accounts, few enough to read."""
@@ -54,6 +55,11 @@ def invoice_totals(invoices: pd.DataFrame, invoice_lines: pd.DataFrame) -> pd.Da
     for count in ("documents", "lines"):
         frame[count] = frame[count].astype("int64")
     return _round_money_by_currency(frame)
+
+
+def _exact(values: pd.Series) -> float:
+    """A sum of hours with only float noise removed (parts that tie to their total)."""
+    return float(round_half_away(float(values.sum()), 1e-6))
 
 
 def _round_money_by_currency(frame: pd.DataFrame) -> pd.DataFrame:
@@ -195,17 +201,60 @@ def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[
         int((lines["remaining_hours"] < 0).sum()),
         "int",
     )
-    quantity_columns = ["ordered", "delivered", "delivered_in_period", "invoiced", "to_invoice"]
-    per_uom = lines.groupby("uom", sort=True)[quantity_columns].sum()
+    quantity_columns = {
+        "ordered": "ordered",
+        "delivered": "delivered, life-to-date",
+        "delivered_in_period": "delivered in the period",
+        "invoiced": "invoiced, life-to-date",
+        "to_invoice": "to invoice",
+    }
+    per_uom = lines.groupby("uom", sort=True)[list(quantity_columns)].sum()
     for uom, sums in per_uom.iterrows():
-        for column in quantity_columns:
-            label = column.replace("_", " ")
+        for column, label in quantity_columns.items():
             add("order lines", label, str(uom), round_half_away(sums[column]), "qty")
 
     customers = result.customers
-    for column in ("opening_hours", "purchased_hours", "consumed_hours", "closing_hours"):
-        label = column.replace("_", " ")
-        add("prepaid hours", label, "hours", round_half_away(customers[column].sum()), "hours")
+    statement = {
+        "opening_hours": "opening hours, at the start of the period",
+        "purchased_hours": "purchased hours, in the period",
+        "consumed_hours": "consumed hours, in the period",
+        "closing_hours": "closing hours, at the cut-off",
+        "available_hours": "hours left on blocks not used up, at the cut-off",
+        "overrun_hours": "hours beyond used-up blocks, at the cut-off",
+    }
+    for column, label in statement.items():
+        if column in customers.columns:
+            total = round_half_away(customers[column].sum())
+            add("prepaid hours", label, "hours", total, "hours")
+
+    bridge = result.bridge
+    for step, scope, bridged in zip(
+        bridge["step"], bridge["scope"], bridge["hours"].to_numpy("float64"), strict=True
+    ):
+        add("hours bridge", f"{step} ({scope})", "hours", float(bridged), "hours")
+
+    unbilled = result.unbilled
+    rank = {reason: i for i, reason in enumerate(REASONS)}
+    order = unbilled["reason"].map(rank).sort_values(kind="stable").index
+    for reason, part in unbilled.loc[order].groupby("reason", sort=False):
+        label = f"unbilled: {reason}"
+        add(
+            "unbilled work",
+            f"{label}, in the period",
+            "hours",
+            _exact(part["hours_in_period"]),
+            "hours",
+        )
+        add("unbilled work", f"{label}, life-to-date", "hours", _exact(part["hours"]), "hours")
+    priced = unbilled[unbilled["currency"].ne("").to_numpy(bool)]
+    for currency, part in priced.groupby("currency", sort=True):
+        money = f"money:{currency}"
+        for column, label in (
+            ("list_value_in_period", "unbilled work at list price, in the period"),
+            ("list_value", "unbilled work at list price, life-to-date"),
+        ):
+            value = float(round_money(float(part[column].sum()), str(currency)))
+            add("unbilled work", label, str(currency), value, money)
 
     control = result.control_totals
     for status_name, count, total_hours in zip(
@@ -214,8 +263,9 @@ def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[
         control["hours"].to_numpy(dtype="float64"),
         strict=True,
     ):
-        add("control totals", f"{status_name} rows", "rows", int(count), "int")
-        add("control totals", f"{status_name} hours", "hours", float(total_hours), "hours")
+        add("control totals", f"{status_name} rows, all input dates", "rows", int(count), "int")
+        label = f"{status_name} hours, all input dates"
+        add("control totals", label, "hours", float(total_hours), "hours")
 
     frame = pd.DataFrame([r[:4] for r in rows], columns=outputs.columns("summary"))
     frame["value"] = frame["value"].astype(object)

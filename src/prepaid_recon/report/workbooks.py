@@ -39,11 +39,14 @@ from prepaid_recon.contract.outputs import (
 from prepaid_recon.errors import InternalError
 from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.reconcile import Options, Result
+from prepaid_recon.report.listings import annex, prepaid_usage
 from prepaid_recon.report.rollups import TOP_CUSTOMERS, invoice_totals, summary_table, top_customers
 from prepaid_recon.xlsx.writer import ChartSpec, Highlight, SheetSpec
 
 _OVER_CONSUMED = Highlight("remaining_hours", "<", "0", "bad")
 _UPSELL_ALERT = Highlight("upsell_alert", "=", "TRUE", "warn")
+_SUBTOTAL = Highlight("entry", "=", '"subtotal"', "total")
+_RESIDUAL = Highlight("timesheet", "=", '""', "warn")
 
 
 def _table(result: Result, sheet: str) -> pd.DataFrame:
@@ -58,7 +61,7 @@ def _with_columns(frame: pd.DataFrame, sheet: str) -> pd.DataFrame:
     """The contract's columns of ``sheet`` in order, then its declared extras that the frame
     has; the rules' working columns stay out.  A missing contract column is a broken internal
     invariant (exit 3), not a user mistake."""
-    spec = outputs.SHEETS[sheet]
+    spec = outputs.SHEETS.get(sheet) or outputs.ROLLUPS[sheet]
     columns = list(spec.columns)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -174,6 +177,7 @@ def build_reports(
                 currency_column="currency",
                 highlight=(Highlight("kind", "=", '"net"', "warn"),),
             ),
+            _spec("annex", annex(result), highlight=(_SUBTOTAL, _RESIDUAL)),
         ],
         DELIVERED_VS_ORDERED: [
             _spec("summary", summary, charts=(chart,), cell_formats={"value": summary_formats}),
@@ -200,12 +204,27 @@ def build_reports(
                 highlight=(Highlight("closing_hours", "<", "0", "bad"),),
             ),
             _spec("top_customers", top_customers(result.order_lines, result.timesheets, top)),
+            _spec(
+                "unbilled",
+                _with_columns(result.unbilled, "unbilled"),
+                currency_column="currency",
+            ),
+            _spec(
+                "prepaid_usage",
+                prepaid_usage(result, options.period.start_ts),
+                highlight=(
+                    Highlight("first_beyond_block", "=", "TRUE", "bad"),
+                    Highlight("beyond_block_hours", ">", "0", "warn"),
+                    Highlight("entry", "=", '"closing balance"', "total"),
+                ),
+            ),
         ],
         HOURS_BY_TICKET: [
             _spec("tickets", _table(result, "tickets")),
             _spec("timesheets", _repeats_as_categories(_table(result, "timesheets"))),
             _spec("employees", _table(result, "employees")),
             _spec("control_totals", _table(result, "control_totals")),
+            _spec("bridge", _with_columns(result.bridge, "bridge")),
         ],
         TASKS: [
             _spec("tasks", _table(result, "tasks")),

@@ -56,3 +56,45 @@ def check_conservation(
         problems.append("a counted timesheet is on no order line")
     if problems:
         raise ConservationError("conservation broken: " + "; ".join(problems))
+
+
+def check_bridge(bridge: pd.DataFrame) -> None:
+    """The hours bridge ties to the hundredth: input = after the cut-off + up to the cut-off;
+    up to the cut-off = before the period + in the period; in the period = the sum of what
+    became of it.  Raises :class:`ConservationError` otherwise."""
+    hours = bridge["hours"].to_numpy("float64")
+    scope = bridge["scope"].to_numpy(object)
+    total, after, to_date, before, period = hours[:5]
+    parts = float(hours[5:][scope[5:] == "period"].sum())
+    problems = []
+    if abs(total - after - to_date) >= 0.005:
+        problems.append(f"input {total} h is not after the cut-off {after} h + {to_date} h")
+    if abs(to_date - before - period) >= 0.005:
+        problems.append(f"life-to-date {to_date} h is not {before} h + {period} h")
+    if abs(period - parts) >= 0.005:
+        problems.append(f"the period's {period} h are accounted for as {parts} h")
+    if problems:
+        raise ConservationError("hours bridge broken: " + "; ".join(problems))
+
+
+def check_attribution(parts: pd.DataFrame, documents: pd.DataFrame) -> None:
+    """Every document's quantity on a ``timesheet`` line is made of its attributed parts
+    (timesheets and residuals): Σ parts = the document's quantity, to 0.000001 of the unit, for
+    every document and line; no part is attributed to a document that does not bill the line.
+    Raises :class:`ConservationError` otherwise (the annexes would not tie)."""
+    key = ["invoice", "order", "line"]
+    sums = parts.groupby(key, sort=True)["quantity"].sum()
+    want = documents.groupby(key, sort=True)["signed"].sum()
+    want = want[want.abs() > 1e-12]
+    joined = pd.concat([sums.rename("parts"), want.rename("want")], axis=1)
+    billed = joined["want"].notna() | joined["parts"].notna()
+    joined = joined[billed.to_numpy(bool)]
+    # A line whose unit is not a unit of time cannot hold time: its documents have no parts.
+    off = (joined["parts"].fillna(0.0) - joined["want"].fillna(0.0)).abs() > 1e-6
+    off &= joined["parts"].notna()
+    extra = joined["want"].isna() & joined["parts"].notna()
+    if off.any() or extra.any():
+        bad = joined[(off | extra).to_numpy(bool)].head(5)
+        raise ConservationError(
+            "attribution does not tie to the documents' quantities: " + bad.to_string()
+        )

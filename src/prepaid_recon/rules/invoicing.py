@@ -1,4 +1,4 @@
-"""Draft invoices and credit notes of this run, and timesheet → invoice links (RULES section 5)."""
+"""Draft invoices and credit notes of this run (docs/rules.md section 5)."""
 
 from __future__ import annotations
 
@@ -122,77 +122,3 @@ def draft_documents(
     doc_lines = doc_lines.sort_values(["invoice", *KEY], kind="stable").reset_index(drop=True)
     doc_lines["invoice"] = doc_lines["invoice"].astype("str")
     return invoices, doc_lines[[*INVOICE_LINE_COLUMNS, "kind", "invoicing_policy", "tax_rate"]]
-
-
-def relinkable_invoices(
-    ledger_invoices: pd.DataFrame, ledger_lines: pd.DataFrame, cutoff: pd.Timestamp
-) -> tuple[set[str], pd.MultiIndex]:
-    """Invoices a timesheet may be moved away from, as Odoo unlinks them.
-
-    Returns the cancelled documents (any date), and the (invoice, order, line) triples where the
-    invoice is reversed (``reverses``) by a posted credit note, dated on or before the cut-off,
-    that has a line on that order line.
-    """
-    cancelled = set(ledger_invoices.loc[ledger_invoices["state"].eq("cancel"), "invoice"])
-    credits = ledger_invoices[
-        ledger_invoices["kind"].eq("credit_note")
-        & ledger_invoices["state"].eq("posted")
-        & ledger_invoices["reverses"].notna()
-        & (ledger_invoices["invoice_date"] <= cutoff)
-    ][["invoice", "reverses"]]
-    reversed_ = ledger_lines[["invoice", *KEY]].merge(credits, on="invoice", how="inner")
-    triples = pd.MultiIndex.from_arrays(
-        [
-            reversed_["reverses"].to_numpy(object),
-            reversed_["order"].to_numpy(object),
-            reversed_["line"].astype("Int64").to_numpy(),
-        ]
-    )
-    return {str(x) for x in cancelled}, triples
-
-
-def link_timesheets_to_invoices(
-    timesheets: pd.DataFrame,
-    draft_lines: pd.DataFrame,
-    ledger_invoices: pd.DataFrame,
-    ledger_lines: pd.DataFrame,
-    cutoff: pd.Timestamp,
-) -> pd.Series:
-    """Each timesheet's ``invoice`` after this run (Odoo's ``timesheet_invoice_id``).
-
-    When a ``timesheet``-policy line is invoiced in this run on an invoice (a positive quantity
-    on a document of kind invoice, never a credit note), each of its counted timesheets whose
-    ``invoice`` is empty or re-linkable (a cancelled document, or an invoice reversed by a
-    posted credit note with a line on that order line) now names the new invoice. All other
-    timesheets keep theirs. Prepaid time is never linked: its price is fixed by the order.
-    Returns a Series aligned on ``timesheets``.
-    """
-    current = timesheets["invoice"].astype("str")
-    billed = draft_lines[
-        draft_lines["kind"].eq("invoice").to_numpy(bool)
-        & draft_lines["invoicing_policy"].eq("timesheet").to_numpy(bool)
-        & (draft_lines["quantity"] > 0).to_numpy(bool)
-    ][[*KEY, "invoice"]].rename(columns={"invoice": "new_invoice"})
-    if billed.empty or timesheets.empty:
-        return current
-    frame = (
-        timesheets[["status", *KEY, "invoice"]]
-        .reset_index(drop=True)
-        .merge(billed, on=KEY, how="left")
-    )
-    cancelled, reversed_ = relinkable_invoices(ledger_invoices, ledger_lines, cutoff)
-    own = frame["invoice"]
-    triples = pd.MultiIndex.from_arrays(
-        [own.to_numpy(object), frame["order"].to_numpy(object), frame["line"].to_numpy()]
-    )
-    free = (
-        own.isna().to_numpy(bool)
-        | own.isin(cancelled).to_numpy(bool)
-        | (triples.isin(reversed_) & own.notna().to_numpy(bool))
-    )
-    take = frame["status"].eq("counted").to_numpy(bool) & frame["new_invoice"].notna().to_numpy(
-        bool
-    )
-    take &= free
-    new = np.where(take, frame["new_invoice"].to_numpy(object), own.to_numpy(object))
-    return pd.Series(new, index=timesheets.index, dtype="str")

@@ -120,6 +120,10 @@ def order_line_context(
     for flag in ("confirmed", "service", "live", "is_time"):
         ctx[flag] = flags[flag].to_numpy(bool)
     ctx["unit_hours"] = uoms.sizes(ctx["uom"]).where(ctx["is_time"])
+    product_hourly = uoms.is_time(ctx["product_uom"]).to_numpy(bool) | ctx["product_uom"].eq(
+        "Units"
+    ).fillna(False).to_numpy(bool)
+    ctx["product_unit_hours"] = uoms.sizes(ctx["product_uom"]).where(product_hourly)
     ctx["rounding"] = uoms.roundings(ctx["uom"]).fillna(0.01)
     ctx["ordered_hours"] = ctx["quantity"] * ctx["unit_hours"]
     ctx["prepaid_time"] = (
@@ -166,20 +170,22 @@ def counted_hours_per_line(
     return frame.groupby(KEY, as_index=False, sort=True).sum()
 
 
-def invoiced_per_line(
+def ledger_quantities(
     ctx: pd.DataFrame,
     invoices: pd.DataFrame,
     invoice_lines: pd.DataFrame,
     uoms: UomTable,
     cutoff: pd.Timestamp,
-) -> pd.Series:
-    """Quantity already invoiced on each order line, in the line's unit (aligned on ``ctx``).
+) -> pd.DataFrame:
+    """Every ledger line that counts on an order line of this run, with its signed quantity.
 
-    Ledger lines of documents that are not cancelled and are dated on or before the cut-off:
-    invoices add, credit notes subtract; drafts count, since they reserve the quantity. A ledger
-    line given in another unit is converted to the order line's unit (rounded to its step).
+    A ledger document counts when it is not cancelled and is dated on or before the cut-off;
+    drafts count, since they reserve the quantity. A ledger line given in another unit is
+    converted to the order line's unit (rounded to its step). ``signed`` is the quantity in the
+    order line's unit, negative on a credit note. Columns: invoice, invoice_date, kind, state,
+    reverses, order, line, signed; in ledger line order.
     """
-    head = invoices[["invoice", "invoice_date", "kind", "state"]]
+    head = invoices[["invoice", "invoice_date", "kind", "state", "reverses"]]
     head = head[head["state"].ne("cancel") & (head["invoice_date"] <= cutoff)]
     ledger = invoice_lines[["invoice", "order", "line", "quantity", "uom"]].merge(
         head, on="invoice", how="inner"
@@ -196,6 +202,13 @@ def invoiced_per_line(
         qty = qty.where(~other_unit, converted)
     sign = np.where(ledger["kind"].eq("credit_note").fillna(False), -1.0, 1.0)
     ledger = ledger.assign(signed=qty.to_numpy("float64") * sign)
+    return ledger[["invoice", "invoice_date", "kind", "state", "reverses", *KEY, "signed"]]
+
+
+def invoiced_per_line(ctx: pd.DataFrame, ledger: pd.DataFrame) -> pd.Series:
+    """Quantity already invoiced on each order line, in the line's unit (aligned on ``ctx``):
+    the sum of the signed quantities of the ledger lines that count (:func:`ledger_quantities`:
+    invoices add, credit notes subtract), rounded to the line's unit step."""
     sums = ledger.groupby(KEY, sort=True)["signed"].sum()
     keys = pd.MultiIndex.from_frame(ctx[KEY])
     out = pd.Series(sums.reindex(keys).to_numpy("float64"), index=ctx.index).fillna(0.0)

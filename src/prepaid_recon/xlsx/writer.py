@@ -85,6 +85,7 @@ order their formats are created (the order of ``styles.xml``)."""
 _HIGHLIGHT_STYLES = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    "total": {"bold": True, "bg_color": "#EDEDED", "top": 1},
 }
 _WIDTH_SAMPLE_ROWS = 2000
 _MIN_WIDTH = 6.0
@@ -100,8 +101,9 @@ _MAX_WIDTH = 60.0
 class Highlight:
     """Colour a whole data row when ``column <operator> value`` holds (a conditional format).
 
-    ``value`` is an Excel literal (``0``, ``TRUE``, ``"upselling"``); ``style`` is ``bad`` (red)
-    or ``warn`` (amber).  Empty cells never match ``< 0`` (Excel reads them as 0).
+    ``value`` is an Excel literal (``0``, ``TRUE``, ``"upselling"``); ``style`` is ``bad`` (red),
+    ``warn`` (amber) or ``total`` (bold on grey, a subtotal or closing row).  Empty cells never
+    match ``< 0`` (Excel reads them as 0).
     """
 
     column: str
