@@ -59,6 +59,15 @@ def _timesheet_details(result: Result) -> pd.DataFrame:
     )
 
 
+def _described(info: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns that say which timesheet a listing row is: id, date, employee, ticket, the
+    ticket's subject, description."""
+    columns = ("timesheet", "employee", "ticket", "subject", "description")
+    out = {c: info[c].to_numpy(object) for c in columns}
+    out["date"] = info["date"].to_numpy("datetime64[ns]")
+    return out
+
+
 def annex(result: Result) -> pd.DataFrame:
     """The ``annex`` sheet: for every line of this run's drafts on a ``timesheet`` line, the
     time it bills (a credit note: the time it takes back), one row per timesheet part in (date,
@@ -89,12 +98,7 @@ def annex(result: Result) -> pd.DataFrame:
             "order": parts["order"].to_numpy(object),
             "line": parts["line"].astype("Int64").to_numpy(),
             "entry": parts["part"].map(PART_WORDS).to_numpy(object),
-            "timesheet": info["timesheet"].to_numpy(object),
-            "date": info["date"].to_numpy("datetime64[ns]"),
-            "employee": info["employee"].to_numpy(object),
-            "ticket": info["ticket"].to_numpy(object),
-            "subject": info["subject"].to_numpy(object),
-            "description": info["description"].to_numpy(object),
+            **_described(info),
             "hours": parts["hours"].to_numpy("float64") * sign,
             "quantity": parts["quantity"].to_numpy("float64") * sign,
             "uom": lines["uom"].reindex(keys).to_numpy(object),
@@ -170,12 +174,7 @@ def prepaid_usage(result: Result, period_start: pd.Timestamp) -> pd.DataFrame:
             "order": entries["order"].to_numpy(object),
             "line": entries["line"].astype("Int64").to_numpy(),
             "entry": ENTRY_TIMESHEET,
-            "timesheet": info["timesheet"].to_numpy(object),
-            "date": info["date"].to_numpy("datetime64[ns]"),
-            "employee": info["employee"].to_numpy(object),
-            "ticket": info["ticket"].to_numpy(object),
-            "subject": info["subject"].to_numpy(object),
-            "description": info["description"].to_numpy(object),
+            **_described(info),
             "hours": entries["hours"].to_numpy("float64"),
             "block_remaining_hours": remaining[used].to_numpy("float64"),
             "beyond_block_hours": audit.loc[used, "beyond_block_hours"].to_numpy("float64"),
