@@ -44,6 +44,11 @@ class Code(StrEnum):
     EMPTY_CSV = "empty_csv"
     BAD_CSV = "bad_csv"
     OVERSIZED_CSV = "oversized_csv"
+    # A mapping: the file, and what it could not map.
+    BAD_MAPPING = "bad_mapping"
+    MAPPED_COLUMN_MISSING = "mapped_column_missing"
+    UNMAPPED_VALUE = "unmapped_value"
+    PATTERN_NOT_MATCHED = "pattern_not_matched"
     # Cells that cannot be read as their column's type.
     BAD_TEXT = "bad_text"
     BAD_BOOL = "bad_bool"
@@ -167,6 +172,27 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.OVERSIZED_CSV: CodeInfo(
         _E, "a CSV file larger than 1 GiB (about 15 million rows), refused unread", _FILE
+    ),
+    Code.BAD_MAPPING: CodeInfo(
+        _E,
+        "the mapping file (`--mapping`, or `prepaid-recon.toml` in INPUT) is not valid TOML or "
+        "not a valid mapping; the message names the key",
+        "the mapping file (`row` and `column` empty)",
+    ),
+    Code.MAPPED_COLUMN_MISSING: CodeInfo(
+        _E,
+        "a header the mapping reads (or a side table it looks values up in) is not in the file",
+        "the file and sheet as the user named them, header row, the mapped column",
+    ),
+    Code.UNMAPPED_VALUE: CodeInfo(
+        _E,
+        "a value with no entry in the mapping's value map (or in its lookup table)",
+        "the cell, column `<their header> → <column>`",
+    ),
+    Code.PATTERN_NOT_MATCHED: CodeInfo(
+        _E,
+        "a cell that the mapping's pattern does not match (the value cannot be extracted)",
+        "the cell, column `<their header> → <column>`",
     ),
     Code.BAD_TEXT: CodeInfo(
         _E, "an Excel error value (`#N/A`, `#REF!`, ...) in a text column", _CELL
