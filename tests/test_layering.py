@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "publish": {"errors"},
     "synthetic": {"xlsx", "contract", "domain"},
     "app": {
+        "mapping",
         "read",
         "validate",
         "reconcile",

@@ -28,10 +28,19 @@ import pandas as pd
 from prepaid_recon import reconcile
 from prepaid_recon.contract.outputs import EXCEPTIONS, OUTPUT_FILES, RUN_JSON
 from prepaid_recon.domain import Period
-from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK
+from prepaid_recon.errors import EXIT_INPUT_ERRORS, EXIT_OK, UsageError
 from prepaid_recon.findings import Severity
+from prepaid_recon.mapping.model import Mapping as MappingFile
+from prepaid_recon.mapping.model import parse_mapping
 from prepaid_recon.publish import FileWriter, check_destination, lock_out, publish
-from prepaid_recon.read.tables import read_inputs
+from prepaid_recon.read.mapped import (
+    MAPPING_FILE,
+    builtin_profiles,
+    builtin_text,
+    describe_mapping,
+    suggest_profiles,
+)
+from prepaid_recon.read.tables import ReadResult, read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
 from prepaid_recon.report.warnings import unbilled_findings
@@ -39,7 +48,15 @@ from prepaid_recon.report.workbooks import build_reports, exceptions_workbook
 from prepaid_recon.validate import Validated, validate
 from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_workbook
 
-__all__ = ["Options", "RunOutcome", "Stages", "run_month", "validate_only", "write_outputs"]
+__all__ = [
+    "Checked",
+    "Options",
+    "RunOutcome",
+    "Stages",
+    "run_month",
+    "validate_only",
+    "write_outputs",
+]
 
 
 class Stages:
@@ -122,6 +139,7 @@ def run_month(
     out_dir: Path,
     options: Options,
     stages: Stages | None = None,
+    mapping: str | None = None,
 ) -> RunOutcome:
     """Reconcile INPUT for ``options.period`` and publish every report into ``out_dir``.
 
@@ -129,12 +147,13 @@ def run_month(
     report of an earlier run in ``out_dir`` is removed, so no stale figures sit beside them.
     OUT's lock is held from before INPUT is read until the reports are published; OUT ends as
     its old complete set of files or the new one, whatever happens (a stop signal included).
+    ``mapping`` (``--mapping``) is the profile or file the exports are read through.
     """
     stages = stages if stages is not None else Stages()
     _refuse_out_in_input(input_path, out_dir, OUTPUT_FILES)
     with _out_lock(input_path, out_dir):
         with stages("read"):
-            read = read_inputs(input_path)
+            read = read_inputs(input_path, mapping)
             hashes = read.hashes()
             sources = {sheet: table.file for sheet, table in read.tables.items()}
         with stages("validate"):
@@ -182,16 +201,87 @@ def _with_run_findings(findings: pd.DataFrame, found: pd.DataFrame) -> pd.DataFr
     return out
 
 
+@dataclass
+class Checked:
+    """What ``validate`` found, and the mapping it read the exports through (one line per
+    mapped column: source header → column, conversion, an example before and after)."""
+
+    validated: Validated
+    mapping: list[str]
+    hints: list[str]
+    """Built-in profiles whose headers the input's files match, when none was applied."""
+
+
 def validate_only(
-    input_path: Path, period: Period | None, currency: str, out_dir: Path | None = None
-) -> Validated:
+    input_path: Path,
+    period: Period | None,
+    currency: str,
+    out_dir: Path | None = None,
+    mapping: str | None = None,
+) -> Checked:
     """Check INPUT as a run would (without ``period``, the cut-off checks are skipped), and
     write ``exceptions.xlsx`` into ``out_dir`` when one is given (under OUT's lock, as a run;
     the other files of an earlier run in ``out_dir`` are kept)."""
     if out_dir is None:
-        return validate(read_inputs(input_path), period, currency)
+        read = read_inputs(input_path, mapping)
+        return Checked(
+            validate(read, period, currency), describe_mapping(read), _hints(input_path, read)
+        )
     _refuse_out_in_input(input_path, out_dir, [EXCEPTIONS])
     with _out_lock(input_path, out_dir):
-        validated = validate(read_inputs(input_path), period, currency)
+        read = read_inputs(input_path, mapping)
+        validated = validate(read, period, currency)
         write_outputs(out_dir, exceptions_workbook(validated.findings), refuse=input_path)
-    return validated
+    return Checked(validated, describe_mapping(read), _hints(input_path, read))
+
+
+def _hints(input_path: Path, read: ReadResult) -> list[str]:
+    """Profiles to suggest: only when no mapping was applied and the input has errors."""
+    if read.mapping is not None or not input_path.is_dir():
+        return []
+    if not any(f.severity == Severity.ERROR for f in read.findings):
+        return []
+    return suggest_profiles(input_path)
+
+
+def write_mapping_start(directory: Path, profile: str) -> list[Path]:
+    """``init --mapping NAME``: the built-in profile as an editable ``prepaid-recon.toml`` (found
+    in INPUT without ``--mapping``) and ``EXPORT-CHECKLIST.md``, the choices to make in the
+    source system's export dialog. An existing file is never overwritten (exit 2)."""
+    if profile not in builtin_profiles():
+        raise UsageError(
+            f"--mapping {profile}: not a built-in profile ({', '.join(builtin_profiles())})."
+        )
+    text = builtin_text(profile)
+    mapping = parse_mapping(text, f"{profile}.toml")
+    targets = {MAPPING_FILE: text, CHECKLIST_FILE: _checklist(mapping)}
+    existing = [name for name in targets if (directory / name).exists()]
+    if existing:
+        raise UsageError(
+            f"{', '.join(existing)} already in {directory}: nothing written (move it away first)."
+        )
+    out = []
+    for name, content in targets.items():
+        path = directory / name
+        path.write_text(content, encoding="utf-8")
+        out.append(path)
+    return out
+
+
+CHECKLIST_FILE = "EXPORT-CHECKLIST.md"
+
+
+def _checklist(mapping: MappingFile) -> str:
+    """The export checklist of a profile, as Markdown a user ticks off."""
+    lines = [f"# Exporting for prepaid-recon: {mapping.name}", "", mapping.description, ""]
+    lines += [f"- [ ] {item}" for item in mapping.checklist]
+    lines += ["", "Files this mapping reads (name patterns, in this folder):", ""]
+    lines += [f"- `{spec.file}` → `{sheet}`" for sheet, spec in mapping.sheets.items()]
+    lines += [
+        "",
+        "Sheets not listed are read as the contract's workbooks (`prepaid-recon init` wrote them).",
+        "Edit `prepaid-recon.toml` to match your export; `prepaid-recon validate` prints what it",
+        "applied, column by column.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -99,6 +99,12 @@ class _Commands(click.Group):
         return stop.exit_code
 
 
+MAPPING_HELP = (
+    "Read the exports through a built-in profile (odoo, odoo-import, harvest, zendesk-explore, "
+    "freshdesk) or a TOML mapping file; default: INPUT/prepaid-recon.toml if present."
+)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="prepaid-recon")
 def cli() -> None:
@@ -164,16 +170,27 @@ def _print_findings(findings: pd.DataFrame, limit: int = 20) -> None:
     "--out", "out_dir", type=click.Path(path_type=Path), help="Write exceptions.xlsx into DIR."
 )
 @click.option("--currency", default="USD", show_default=True, help="Default order currency.")
+@click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def validate(
-    input_path: Path, period_text: str | None, out_dir: Path | None, currency: str, quiet: bool
+    input_path: Path,
+    period_text: str | None,
+    out_dir: Path | None,
+    currency: str,
+    mapping: str | None,
+    quiet: bool,
 ) -> None:
     """Check INPUT as `run` would, and report every finding in one pass."""
     from prepaid_recon.app import validate_only
 
-    validated = validate_only(input_path, _period(period_text), _currency(currency), out_dir)
+    checked = validate_only(input_path, _period(period_text), _currency(currency), out_dir, mapping)
+    validated = checked.validated
+    if not quiet and checked.mapping:
+        click.echo("\n".join(checked.mapping), err=True)
     if not quiet or validated.errors:
         _print_findings(validated.findings)
+    for hint in checked.hints:
+        click.echo(hint, err=True)
     sys.exit(EXIT_INPUT_ERRORS if validated.errors else EXIT_OK)
 
 
@@ -192,6 +209,7 @@ def validate(
     help="One draft per order, or per customer and currency.",
 )
 @click.option("--invoice-date", "invoice_date_text", metavar="DATE", help="Default: cut-off.")
+@click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--profile", is_flag=True, help="Print the time of each stage on stderr.")
@@ -202,6 +220,7 @@ def run(
     currency: str,
     invoice_grouping: str,
     invoice_date_text: str | None,
+    mapping: str | None,
     as_json: bool,
     quiet: bool,
     profile: bool,
@@ -215,7 +234,7 @@ def run(
     out_dir = out_dir if out_dir is not None else Path("out") / str(period)
     progress = sys.stderr.isatty() and not quiet
     stages = Stages(partial(click.echo, err=True) if progress else None)
-    outcome = run_month(input_path, out_dir, options, stages)
+    outcome = run_month(input_path, out_dir, options, stages, mapping)
     if profile:
         click.echo(stages.profile(), err=True)
     if outcome.exit_code != EXIT_OK:
@@ -231,12 +250,20 @@ def run(
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--mapping",
+    metavar="NAME",
+    help="Also write an editable copy of a built-in profile (DIRECTORY/prepaid-recon.toml) "
+    "and the checklist of what to choose in the source system's export dialog.",
+)
+def init(directory: Path, mapping: str | None) -> None:
     """Write blank input workbooks (with instructions and dropdowns) into DIRECTORY."""
+    from prepaid_recon.app import write_mapping_start
     from prepaid_recon.xlsx.templates import write_templates
 
     directory.mkdir(parents=True, exist_ok=True)
-    for path in write_templates(directory):
+    written = write_mapping_start(directory, mapping) if mapping else []
+    for path in [*write_templates(directory), *written]:
         click.echo(str(path))
 
 

@@ -30,6 +30,8 @@ class MappedSheet:
     frame: pd.DataFrame
     sources: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
+    examples: dict[str, tuple[object, object]] = field(default_factory=dict)
+    """Per mapped column, its first value: the source cell before and the value after."""
 
 
 def _header_index(columns: pd.Index) -> dict[str, str]:
@@ -106,9 +108,10 @@ def _source_cells(state: _Sheet, name: str, spec: ColumnMap) -> tuple[pd.Series 
     cells = pd.Series(None, index=frame.index, dtype=object)
     for header in present:
         got, _ = convert.extracted(frame[header].astype(object), spec.pattern)
-        cells = cells.where(cells.notna(), frame[header].where(got.notna()))
+        cells = cells.where(cells.notna(), frame[header].astype(object).where(got.notna()))
     rest = cells.isna()
-    first_given = frame[present].astype(object).bfill(axis=1).iloc[:, 0]
+    given = frame[present].astype(object).map(lambda v: None if convert.is_empty(v) else v)
+    first_given = given.bfill(axis=1).iloc[:, 0]
     cells[rest] = first_given[rest]  # matched by none: the first given cell, to report
     return cells.astype(object), " / ".join(str(h) for h in present)
 
@@ -129,7 +132,7 @@ def map_sheet(
     ``only_listed_columns = false``, a header that is a contract column's name is read as that
     column too, as without a mapping. ``side_tables`` holds the lookups' tables by file pattern.
     """
-    state = _Sheet(frame, sheet, file, shown_sheet)
+    state = _Sheet(frame, sheet, file, shown_sheet or sheet)
     keep = pd.Series(True, index=frame.index)
     for rule in spec.skip_rows:
         header = _find(state.headers, rule.column)
@@ -148,11 +151,13 @@ def map_sheet(
 
     columns: dict[str, pd.Series] = {}
     sources: dict[str, str] = {}
+    examples: dict[str, tuple[object, object]] = {}
     for name, col in spec.columns.items():
         cells, source = _source_cells(state, name, col)
         sources[name] = source
         if cells is None:
             continue
+        original = cells
         shown = f"{source} → {name}"
         if col.pattern is not None:
             before = cells
@@ -175,7 +180,13 @@ def map_sheet(
             cells = convert.dates(cells, col.date_format, col.timezone)
         if col.lookup is not None:
             cells = _looked_up(state, name, shown, cells, col, side_tables or {})
+        if col.number_within is not None:
+            cells = _numbered(state, name, cells, col.number_within)
         columns[name] = cells
+        given = cells.notna().to_numpy(bool)
+        if given.any():
+            first = int(given.argmax())
+            examples[name] = (original.iat[first], cells.iat[first])
 
     if not spec.only_listed_columns:
         wanted = set(CONTRACTS[sheet].model.to_schema().columns) - set(columns)
@@ -185,7 +196,7 @@ def map_sheet(
                 columns[key] = frame[header].astype(object)
                 sources[key] = str(header)
     out = pd.DataFrame(columns, index=frame.index)
-    return MappedSheet(out, sources, state.findings)
+    return MappedSheet(out, sources, state.findings, examples)
 
 
 def _looked_up(
@@ -234,3 +245,22 @@ def _as_key(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _numbered(state: _Sheet, name: str, cells: pd.Series, within: str) -> pd.Series:
+    """Line numbers 1, 2, ... within each value of the ``within`` header, in the order of the
+    cells' values (numbers compared as numbers), then of the rows."""
+    header = _find(state.headers, within)
+    if header is None:
+        state.error(
+            Code.MAPPED_COLUMN_MISSING, 1, name, within,
+            f"the mapping numbers '{name}' within '{within}': no such column in this sheet.",
+        )  # fmt: skip
+        return pd.Series(None, index=cells.index, dtype=object)
+    groups = state.frame[header].map(_as_key)
+    order = pd.to_numeric(cells, errors="coerce")
+    frame = pd.DataFrame({"group": groups, "order": order, "at": range(len(cells))})
+    frame.index = cells.index
+    frame = frame.sort_values(["group", "order", "at"], kind="stable", na_position="last")
+    frame["n"] = frame.groupby("group", dropna=False).cumcount() + 1
+    return frame["n"].reindex(cells.index).astype(object)

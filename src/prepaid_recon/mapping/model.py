@@ -78,6 +78,13 @@ class ColumnMap(_Strict):
     date_format: str | None = None
     timezone: str | None = None
     lookup: Lookup | None = None
+    number_within: str | None = None
+    """Number the rows 1, 2, ... within each value of this header, in the order of the source
+    value (Odoo's ``Sequence``: 10, 20, ... not unique), then of the rows: a line number."""
+    line_by: Literal["text"] | None = None
+    """Find the order line whose description (first line), product name or product reference is
+    this text, among the lines of the row's ``order`` (an export naming the line, not its
+    number)."""
 
     @field_validator("source", mode="before")
     @classmethod
@@ -159,6 +166,8 @@ class Mapping(_Strict):
 
     name: str
     description: str = ""
+    checklist: list[str] = []
+    """What to tick or choose in the source system's export dialog (``init --mapping``)."""
     sheets: dict[str, SheetMap]
 
     @model_validator(mode="after")

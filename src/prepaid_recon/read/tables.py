@@ -32,9 +32,21 @@ import pyarrow as pa
 from prepaid_recon.contract.inputs import CONTRACTS, SHEETS, normalize_header
 from prepaid_recon.errors import UsageError
 from prepaid_recon.findings import Code, Finding, Severity
+from prepaid_recon.mapping.model import FIRST_SHEET, MappingError, SheetMap
 from prepaid_recon.read.cells import EXCEL_ERRORS, present
 from prepaid_recon.read.guard import file_error as _file_error
 from prepaid_recon.read.guard import inspect_workbook
+from prepaid_recon.read.mapped import (
+    MAPPING_FILE,
+    MappingSource,
+    map_frame,
+    mapping_finding,
+    matching_files,
+    pick_sheet,
+    resolve_line_names,
+    resolve_mapping,
+    with_excel_rows,
+)
 
 if TYPE_CHECKING:
     import fastexcel  # annotations only: it is imported when a workbook is opened
@@ -42,11 +54,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class RawTable:
-    """One input sheet as read: raw cells, Excel row numbers as index, where it came from."""
+    """One input sheet as read: raw cells, Excel row numbers as index, where it came from.
+
+    A sheet read through a mapping also says which sheet of the user's file it came from
+    (``shown_sheet``) and, for each column, the user's header it was built from (``sources``),
+    so that findings name what the user sees."""
 
     sheet: str
     file: str
     frame: pd.DataFrame
+    shown_sheet: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, tuple[object, object]] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,9 +76,12 @@ class ReadResult:
     findings: list[Finding]
     files: dict[str, Path]
     """Input files used, by name relative to INPUT."""
+    mapping: MappingSource | None = None
+    """The mapping the exports were read through, if any."""
 
     def hashes(self) -> dict[str, str]:
-        """SHA-256 of every input file, for the run manifest."""
+        """SHA-256 of every input file, for the run manifest; the mapping is an input too
+        (``mapping: profile odoo`` or ``mapping: <file>``)."""
         out = {}
         for name, path in sorted(self.files.items()):
             digest = hashlib.sha256()
@@ -67,11 +89,27 @@ class ReadResult:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
             out[name] = digest.hexdigest()
+        if self.mapping is not None:
+            out[f"mapping: {self.mapping.label}"] = self.mapping.sha256
         return out
 
 
-def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], Finding | None]:
-    """All sheets of a workbook as raw frames keyed by normalized sheet name.
+def _contract_sheets(names: list[str]) -> dict[str, str]:
+    """The sheets of a workbook that are input sheets, by their normalized name (the first of
+    two that normalize alike)."""
+    out: dict[str, str] = {}
+    for sheet_name in names:
+        key = normalize_header(sheet_name)
+        if key in CONTRACTS and key not in out:
+            out[key] = sheet_name
+    return out
+
+
+def _read_xlsx_sheets(
+    path: Path, name: str, pick: Callable[[list[str]], dict[str, str]] = _contract_sheets
+) -> tuple[dict[str, pd.DataFrame], Finding | None]:
+    """The sheets of a workbook that ``pick`` chooses (by default the input sheets) as raw
+    frames, keyed as ``pick`` keys them (by default the normalized sheet name).
 
     Nothing from the native reader escapes as an exception: its errors, and its panics
     (pyo3's ``PanicException`` derives from ``BaseException``), are the file's
@@ -91,10 +129,7 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
     try:
         reader = fastexcel.read_excel(_native_source(path))
         sheets: dict[str, pd.DataFrame] = {}
-        for sheet_name in reader.sheet_names:
-            key = normalize_header(sheet_name)
-            if key not in CONTRACTS or key in sheets:
-                continue
+        for key, sheet_name in pick(list(reader.sheet_names)).items():
             try:
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None)
             except fastexcel.UnsupportedColumnTypeCombinationError:
@@ -103,6 +138,7 @@ def _read_xlsx_sheets(path: Path, name: str) -> tuple[dict[str, pd.DataFrame], F
                 sheet = reader.load_sheet(sheet_name, schema_sample_rows=None, dtypes="string")
             sheets[key] = _sheet_frame(sheet) if sheet.width else pd.DataFrame()
             sheets[key].attrs["header_row"] = header_rows.get(sheet_name, 1)
+            sheets[key].attrs["sheet_name"] = sheet_name
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:  # also a Rust panic (pyo3_runtime.PanicException)
@@ -521,12 +557,27 @@ def _find_entry(folder: Path, filename: str) -> Path | None:
     return None
 
 
-def read_inputs(input_path: Path) -> ReadResult:
-    """Read INPUT (a folder of workbooks/CSV files, or one workbook holding every sheet)."""
+def read_inputs(input_path: Path, mapping: str | None = None) -> ReadResult:
+    """Read INPUT (a folder of workbooks/CSV files, or one workbook holding every sheet).
+
+    ``mapping`` (``--mapping``): a built-in profile or a TOML mapping file through which the
+    exports are read; without it, a ``prepaid-recon.toml`` in the INPUT folder applies, else
+    none (see :mod:`prepaid_recon.read.mapped`). A mapping that is not valid is the one finding
+    (``bad_mapping``): nothing is read through a mapping that is wrong.
+    """
     if not input_path.exists():
         raise UsageError(f"INPUT {input_path} does not exist.")
+    try:
+        source = resolve_mapping(mapping, input_path)
+    except MappingError as err:
+        name = mapping if mapping is not None else MAPPING_FILE
+        return ReadResult({}, [mapping_finding(err, Path(name).name)], {})
     if input_path.is_dir():
-        return _read_folder(input_path)
+        return _read_folder(input_path, source)
+    if source is not None:
+        raise UsageError(
+            f"a mapping reads a folder of exports: give the folder that holds {input_path.name}."
+        )
     if input_path.suffix.lower() != ".xlsx":
         raise UsageError(f"INPUT {input_path} must be a folder or an .xlsx workbook.")
     return _read_single(input_path)
@@ -565,13 +616,137 @@ def _require_pairs(tables: dict[str, RawTable], findings: list[Finding], name: s
             )
 
 
-def _read_folder(folder: Path) -> ReadResult:
+def _read_mapped(
+    folder: Path,
+    source: MappingSource,
+    tables: dict[str, RawTable],
+    findings: list[Finding],
+    files: dict[str, Path],
+) -> list[str]:
+    """The sheets the mapping names, each read from the one file its pattern finds; returns
+    those whose lines are named by text, resolved once every sheet is read."""
+    side_tables: dict[str, pd.DataFrame] = {}
+    for sheet, spec in source.mapping.sheets.items():
+        for column in spec.columns.values():
+            lookup = column.lookup
+            if lookup is not None and lookup.file not in side_tables:
+                got = _read_export(folder, lookup.file, lookup.sheet, sheet, findings, files)
+                if got is not None:
+                    side_tables[lookup.file] = got[0]
+    for sheet, spec in source.mapping.sheets.items():
+        got = _read_export(folder, spec.file, spec.sheet, sheet, findings, files)
+        if got is None:
+            continue
+        frame, name, shown = got
+        mapped = map_frame(frame, spec, sheet, name, shown, side_tables)
+        findings.extend(mapped.findings)
+        tables[sheet] = RawTable(sheet, name, mapped.frame, shown, mapped.sources, mapped.examples)
+    return [s for s, spec in source.mapping.sheets.items() if _names_lines(spec)]
+
+
+def _names_lines(spec: SheetMap) -> bool:
+    line = spec.columns.get("line")
+    return line is not None and line.line_by is not None
+
+
+def _resolve_lines(tables: dict[str, RawTable], sheets: list[str], findings: list[Finding]) -> None:
+    """Lines named by text (``line_by``) replaced by their number, once every sheet is read."""
+    order_lines = tables.get("order_lines")
+    products = tables.get("products")
+    for sheet in sheets:
+        if sheet not in tables:
+            continue
+        table = tables[sheet]
+        shown = f"{table.sources.get('line', 'line')} → line"
+        table.frame, found = resolve_line_names(
+            table.frame,
+            order_lines.frame if order_lines is not None else None,
+            products.frame if products is not None else None,
+            table.file,
+            table.shown_sheet or sheet,
+            shown,
+        )
+        findings.extend(found)
+
+
+def _read_export(
+    folder: Path,
+    pattern: str,
+    sheet_name: str,
+    sheet: str,
+    findings: list[Finding],
+    files: dict[str, Path],
+) -> tuple[pd.DataFrame, str, str] | None:
+    """The one file of ``folder`` matching ``pattern``, read as it is: its frame (Excel rows as
+    index, the user's headers), its name and the sheet shown in findings; None, with the
+    finding why, when no file or several match or the file cannot be read."""
+    matches = matching_files(folder, pattern)
+    if not matches:
+        findings.append(
+            _file_error(
+                Code.MISSING_FILE,
+                pattern,
+                f"no file matching '{pattern}' in the input folder (the mapping reads '{sheet}' "
+                "from it).",
+                sheet,
+            )
+        )
+        return None
+    if len(matches) > 1:
+        names = ", ".join(m.name for m in matches)
+        findings.append(
+            _file_error(
+                Code.AMBIGUOUS_SOURCE,
+                matches[1].name,
+                f"'{pattern}' matches {names}: keep one (the mapping reads '{sheet}' from it).",
+                sheet,
+            )
+        )
+        return None
+    entry = matches[0]
+    name = _shown_name(entry.name)
+    files[entry.name] = entry
+    suffix = entry.suffix.lower()
+    if suffix == ".csv":
+        raw, problem = _read_csv(entry, name)
+        if problem is not None:
+            findings.append(problem)
+            return None
+        assert raw is not None
+        return with_excel_rows(raw), name, ""  # a CSV has no sheet: findings name the input's
+    if suffix == ".xls":
+        findings.append(
+            _file_error(
+                Code.PROTECTED_OR_XLS,
+                name,
+                f"{name} is an old .xls workbook: save it as .xlsx (Excel Workbook).",
+            )
+        )
+        return None
+    sheets, problem = _read_xlsx_sheets(entry, name, pick_sheet(sheet_name))
+    if problem is not None:
+        findings.append(problem)
+        return None
+    if FIRST_SHEET not in sheets:
+        findings.append(
+            _file_error(Code.MISSING_SHEET, name, f"{name} has no sheet '{sheet_name}'.", sheet)
+        )
+        return None
+    frame = sheets[FIRST_SHEET]
+    shown = str(frame.attrs.get("sheet_name", sheet_name))
+    return with_excel_rows(frame), name, shown
+
+
+def _read_folder(folder: Path, source: MappingSource | None = None) -> ReadResult:
     tables: dict[str, RawTable] = {}
     findings: list[Finding] = []
     files: dict[str, Path] = {}
+    named_lines = _read_mapped(folder, source, tables, findings, files) if source else []
+    mapped = set(source.mapping.sheets) if source is not None else set()
     by_file: dict[str, list] = {}
     for contract in SHEETS:
-        by_file.setdefault(contract.file, []).append(contract)
+        if contract.sheet not in mapped:
+            by_file.setdefault(contract.file, []).append(contract)
     for filename, contracts in by_file.items():
         entry = _find_entry(folder, filename)
         sheets: dict[str, pd.DataFrame] = {}
@@ -643,5 +818,6 @@ def _read_folder(folder: Path) -> ReadResult:
                         contract.sheet,
                     )
                 )
+    _resolve_lines(tables, named_lines, findings)
     _require_pairs(tables, findings, "invoices.xlsx")
-    return ReadResult(tables, findings, files)
+    return ReadResult(tables, findings, files, source)

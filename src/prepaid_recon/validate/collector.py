@@ -8,7 +8,7 @@ findings`); only a :class:`~prepaid_recon.findings.Code` is accepted, never a ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,6 +29,15 @@ class Table:
     data: pd.DataFrame
     raw: pd.DataFrame
     columns_given: set[str]
+    shown_sheet: str = ""
+    """The sheet of the user's file, when it is not named like the input sheet (a mapping)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """The user's header of each mapped column (``Quantity`` for ``hours``)."""
+
+    def shown_column(self, column: str) -> str:
+        """A column as a finding names it: ``Quantity → hours`` when it was mapped."""
+        source = self.sources.get(column)
+        return f"{source} → {column}" if source else column
 
     def shown(self, column: str) -> pd.Series:
         """The cells of a column as the user typed them (parsed value when not read)."""
@@ -90,9 +99,9 @@ class Findings:
                 "severity": str(severity),
                 "code": str(code),
                 "file": table.file,
-                "sheet": table.sheet,
+                "sheet": table.shown_sheet or table.sheet,
                 "row": rows.astype("int64"),
-                "column": column,
+                "column": table.shown_column(column),
                 "value": value.astype(str).to_numpy(),
                 "message": msg if isinstance(msg, str) else msg.to_numpy(),
             },
@@ -102,6 +111,19 @@ class Findings:
             for r in rows:
                 self._flagged.add((table.sheet, int(r), column))
         self._chunks.append(chunk)
+
+    def name_sources(self, table: Table) -> None:
+        """Findings already made on ``table`` named as its user sees it: the sheet of their
+        file and ``<their header> → <column>`` (a mapped table; others are left as they are)."""
+        if not table.shown_sheet and not table.sources:
+            return
+        for chunk in self._chunks:
+            mine = chunk["sheet"].eq(table.sheet) & chunk["file"].eq(table.file)
+            if not mine.any():
+                continue
+            if table.shown_sheet:
+                chunk.loc[mine, "sheet"] = table.shown_sheet
+            chunk.loc[mine, "column"] = chunk.loc[mine, "column"].map(table.shown_column)
 
     def is_flagged(self, sheet: str, row: int, column: str) -> bool:
         """Whether an error already points at this cell (a cell is not reported twice)."""

@@ -1,0 +1,193 @@
+"""Exports read through a mapping, end to end (``--mapping``, ``prepaid-recon.toml``, ``init
+--mapping``): the same figures as the data typed in contract form, findings that name the
+user's file and header, and the mapping recorded in ``run.json``."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from builders import clean_inputs, write_inputs
+
+HARVEST_HEADER = [
+    "Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours", "Hours Rounded",
+    "Billable?", "Invoiced?", "Approved?", "First Name", "Last Name", "Roles", "Employee?",
+    "Billable Rate", "Billable Amount", "Cost Rate", "Cost Amount", "Currency",
+    "External Reference URL",
+]  # fmt: skip
+ENTRIES = [
+    # date, notes, hours, billable, first, last, url
+    ("2026-10-02", "printer fixed #41", "1.5", "Yes", "Ana", "Silva", ""),
+    ("2026-10-03", "call", "0.3333333", "Yes", "Bo", "Okafor",
+     "https://acme.example/agent/tickets/41"),
+    ("2026-10-04", "correction #41", "-0.25", "Yes", "Ana", "Silva", ""),
+    ("2026-10-05", "internal #41", "1", "No", "Bo", "Okafor", ""),
+    ("2026-11-01", "next month #41", "2", "Yes", "Ana", "Silva", ""),
+]  # fmt: skip
+
+
+def contract_inputs() -> dict[str, list[dict]]:
+    inputs = copy.deepcopy(clean_inputs())
+    inputs["tickets"][0]["ticket"] = "41"
+    inputs["timesheets"] = [
+        {"date": dt.date.fromisoformat(d), "employee": f"{first} {last}", "ticket": "41",
+         "hours": float(hours), "description": notes, "billable": billable == "Yes"}
+        for d, notes, hours, billable, first, last, _url in ENTRIES
+    ]  # fmt: skip
+    return inputs
+
+
+def harvest_folder(folder: Path, entries=ENTRIES) -> Path:
+    inputs = contract_inputs()
+    del inputs["timesheets"]
+    write_inputs(folder, inputs)
+    path = folder / "harvest_time_report_from2026-10-01to2026-11-30.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HARVEST_HEADER)
+        for d, notes, hours, billable, first, last, url in entries:
+            row = dict.fromkeys(HARVEST_HEADER, "")
+            row.update({"Date": d, "Client": "Acme", "Project": "Support", "Task": "Support",
+                        "Notes": notes, "Hours": hours, "Billable?": billable,
+                        "First Name": first, "Last Name": last, "Employee?": "Yes",
+                        "External Reference URL": url, "Currency": "US Dollar - USD"})  # fmt: skip
+            out.writerow([row[h] for h in HARVEST_HEADER])
+    return folder
+
+
+def cli(*args: object) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "prepaid_recon", *map(str, args)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def sheet(path: Path, name: str) -> list[dict]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    values = list(book[name].iter_rows(values_only=True))
+    book.close()
+    return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
+
+
+def test_a_harvest_export_gives_the_figures_of_the_same_data_in_contract_form(tmp_path):
+    typed = write_inputs(tmp_path / "typed", contract_inputs())
+    harvest = harvest_folder(tmp_path / "harvest")
+    assert cli("run", typed, "--period", "2026-10", "--out", tmp_path / "a", "-q").returncode == 0
+    done = cli("run", harvest, "--period", "2026-10", "--out", tmp_path / "b", "-q",
+               "--mapping", "harvest")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for book, name in [("delivered_vs_ordered.xlsx", "order_lines"),
+                       ("hours_by_ticket.xlsx", "control_totals"),
+                       ("invoices.xlsx", "invoice_lines")]:  # fmt: skip
+        assert sheet(tmp_path / "a" / book, name) == sheet(tmp_path / "b" / book, name), name
+    typed_audit = sheet(tmp_path / "a" / "hours_by_ticket.xlsx", "timesheets")
+    mapped_audit = sheet(tmp_path / "b" / "hours_by_ticket.xlsx", "timesheets")
+    keep = ("date", "employee", "ticket", "hours", "status", "reason", "billable")
+    assert [{k: r[k] for k in keep} for r in typed_audit] == [
+        {k: r[k] for k in keep} for r in mapped_audit
+    ]
+    manifest = json.loads((tmp_path / "b" / "run.json").read_text())
+    from prepaid_recon.read.mapped import builtin_text
+
+    digest = hashlib.sha256(builtin_text("harvest").encode()).hexdigest()
+    assert manifest["inputs"]["files"]["mapping: profile harvest"] == digest
+
+
+def test_findings_on_a_mapped_column_name_the_users_file_row_and_header(tmp_path):
+    entries = [*ENTRIES, ("2026-10-06", "#41", "2", "Perhaps", "Ana", "Silva", ""),
+               ("2026-10-07", "no ticket here", "1", "Yes", "Ana", "Silva", ""),
+               ("07/10/2026", "#41", "ten", "Yes", "Ana", "Silva", "")]  # fmt: skip
+    folder = harvest_folder(tmp_path / "in", entries)
+    done = cli("validate", folder, "--period", "2026-10", "--mapping", "harvest",
+               "--out", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 1
+    found = {(f["code"], f["row"], f["column"])
+             for f in sheet(tmp_path / "out" / "exceptions.xlsx", "exceptions")}  # fmt: skip
+    assert found >= {
+        ("unmapped_value", 7, "Billable? → billable"),
+        ("pattern_not_matched", 8, "External Reference URL / Notes → ticket"),
+        ("bad_date", 9, "Date → date"),
+        ("bad_hours", 9, "Hours → hours"),
+    }
+    rows = sheet(tmp_path / "out" / "exceptions.xlsx", "exceptions")
+    assert {r["file"] for r in rows if r["row"] in (7, 8, 9)} == {
+        "harvest_time_report_from2026-10-01to2026-11-30.csv"
+    }
+    assert "Hours -> hours (hours to hours)" in done.stderr  # the mapping it applied
+    assert {r["sheet"] for r in rows if r["row"] in (7, 8, 9)} == {"timesheets"}  # a CSV
+
+
+def test_a_mapping_file_in_the_input_folder_applies_without_the_option(tmp_path):
+    folder = harvest_folder(tmp_path / "in")
+    start = tmp_path / "start"
+    done = cli("init", start, "--mapping", "harvest")
+    assert done.returncode == 0, done.stderr
+    assert "- [ ]" in (start / "EXPORT-CHECKLIST.md").read_text()
+    (folder / "prepaid-recon.toml").write_bytes((start / "prepaid-recon.toml").read_bytes())
+    done = cli("validate", folder, "--period", "2026-10")
+    assert done.returncode == 0, done.stderr
+    assert "Mapping: prepaid-recon.toml" in done.stderr
+    again = cli("init", start, "--mapping", "harvest")
+    assert again.returncode == 2 and "already in" in again.stderr
+
+
+def test_a_broken_mapping_file_is_one_finding_naming_the_key(tmp_path):
+    folder = harvest_folder(tmp_path / "in")
+    (folder / "prepaid-recon.toml").write_text(
+        '[sheets.timesheets]\nfile = "harvest*.csv"\n[sheets.timesheets.columns]\n'
+        'hours = { from = "Hours", unit = "fortnights" }\n'
+    )
+    done = cli("validate", folder, "--out", tmp_path / "out")
+    assert done.returncode == 1
+    rows = sheet(tmp_path / "out" / "exceptions.xlsx", "exceptions")
+    assert [(r["code"], r["file"]) for r in rows] == [("bad_mapping", "prepaid-recon.toml")]
+    assert "sheets.timesheets.columns.hours.unit" in rows[0]["message"]
+
+
+def test_an_unknown_mapping_name_is_a_usage_error(tmp_path):
+    done = cli("validate", harvest_folder(tmp_path / "in"), "--mapping", "harvestt")
+    assert done.returncode == 2 and "harvest" in done.stderr
+
+
+def test_validate_suggests_the_profile_a_failing_folder_looks_like(tmp_path):
+    done = cli("validate", harvest_folder(tmp_path / "in"), "--period", "2026-10")
+    assert done.returncode == 1  # timesheets.xlsx is missing: no mapping is applied silently
+    assert "--mapping harvest" in done.stderr
+
+
+@pytest.mark.parametrize("layout", ["sheet", "first"])
+def test_a_mapped_workbook_sheet_is_found_by_name_or_first(tmp_path, layout):
+    folder = tmp_path / "in"
+    inputs = contract_inputs()
+    rows = inputs.pop("timesheets")
+    write_inputs(folder, inputs)
+    book = openpyxl.Workbook()
+    book.active.title = "Cover" if layout == "sheet" else "Sheet1"
+    ws = book.create_sheet("Time") if layout == "sheet" else book.active
+    ws.append(["When", "Who", "Ticket", "Minutes"])
+    for r in rows:
+        ws.append([r["date"], r["employee"], f"Ticket #{r['ticket']}", r["hours"] * 60])
+    book.save(folder / "Export 2026.xlsx")
+    sheet_line = 'sheet = "time"' if layout == "sheet" else ""
+    (folder / "prepaid-recon.toml").write_text(
+        f'[sheets.timesheets]\nfile = "export*.xlsx"\n{sheet_line}\n'
+        "[sheets.timesheets.columns]\n"
+        'date = { from = "When", date_format = "%Y-%m-%d" }\n'
+        'employee = { from = "Who" }\n'
+        'ticket = { from = "Ticket", pattern = "#(\\\\d+)" }\n'
+        'hours = { from = "Minutes", unit = "minutes" }\n'
+    )
+    done = cli("validate", folder, "--period", "2026-10")
+    assert done.returncode == 0, done.stderr
+    assert "Minutes -> hours (minutes to hours)" in done.stderr
