@@ -191,3 +191,93 @@ def test_a_mapped_workbook_sheet_is_found_by_name_or_first(tmp_path, layout):
     done = cli("validate", folder, "--period", "2026-10")
     assert done.returncode == 0, done.stderr
     assert "Minutes -> hours (minutes to hours)" in done.stderr
+
+
+def _with_mapping(tmp_path: Path, toml: str, files: dict[str, str]) -> list[dict]:
+    """``validate`` on the clean contract input plus ``files`` (name -> CSV text) read through
+    the mapping ``toml``; the findings written to exceptions.xlsx."""
+    folder = tmp_path / "in"
+    inputs = contract_inputs()
+    write_inputs(folder, inputs)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "prepaid-recon.toml").write_text(toml, encoding="utf-8")
+    done = cli("validate", folder, "--period", "2026-10", "--out", tmp_path / "out")
+    assert done.returncode in (0, 1), done.stderr
+    return sheet(tmp_path / "out" / "exceptions.xlsx", "exceptions")
+
+
+TIMES = "When,Who,Ticket,Hours,Agent\n2026-10-02,Ana,41,1.5,7\n2026-10-03,Bo,41,2,8\n"
+BASE = (
+    '[sheets.timesheets]\nfile = "{file}"\n{extra}\n[sheets.timesheets.columns]\n'
+    'date = {{ from = "When", date_format = "%Y-%m-%d" }}\nticket = {{ from = "Ticket" }}\n'
+    'hours = {{ from = "Hours", unit = "hours" }}\n{employee}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("file", "extra", "employee", "files", "code", "said"),
+    [
+        ("nothing*.csv", "", 'employee = { from = "Who" }', {"t.csv": TIMES},
+         "missing_file", "no file matching"),
+        ("t*.csv", "", 'employee = { from = "Who" }', {"t1.csv": TIMES, "t2.csv": TIMES},
+         "ambiguous_source", "keep one"),
+        ("t.csv", 'skip_rows = [{ column = "Kind", blank = true }]', 'employee = { from = "Who" }',
+         {"t.csv": TIMES}, "mapped_column_missing", "skips rows by 'Kind'"),
+        ("t.csv", "", 'employee = { from = "Agent", lookup = { file = "agents.csv", key = "id", '
+         'value = "name" } }', {"t.csv": TIMES}, "missing_file", "no file matching 'agents.csv'"),
+        ("t.csv", "", 'employee = { from = "Agent", lookup = { file = "agents.csv", key = "id", '
+         'value = "full_name" } }', {"t.csv": TIMES, "agents.csv": "id,name\n7,Ana\n8,Bo\n"},
+         "mapped_column_missing", "no column 'full_name'"),
+        ("t.csv", "", 'employee = { from = "Agent", lookup = { file = "agents.csv", key = "id", '
+         'value = "name" } }', {"t.csv": TIMES, "agents.csv": "id,name\n7,Ana\n"},
+         "unmapped_value", "no row has this 'id'"),
+        ("t.xls", "", 'employee = { from = "Who" }', {"t.xls": "not really"},
+         "protected_or_xls", "old .xls"),
+    ],
+)  # fmt: skip
+def test_each_way_a_mapping_cannot_find_its_data_is_a_finding(
+    tmp_path, file, extra, employee, files, code, said
+):
+    toml = BASE.format(file=file, extra=extra, employee=employee)
+    findings = _with_mapping(tmp_path, toml, files)
+    assert any(f["code"] == code and said in f["message"] for f in findings), findings
+
+
+def test_an_order_line_named_by_text_is_found_or_reported(tmp_path):
+    times = (
+        "When,Who,Ticket,Hours,Item\n"
+        "2026-10-02,Ana,41,1.5,S1 - Prepaid Support Hours (Acme)\n"
+        "2026-10-03,Bo,41,2,S1 - Something else (Acme)\n"
+    )
+    toml = BASE.format(file="t.csv", extra="", employee='employee = { from = "Who" }') + (
+        'order = { from = "Item", pattern = "^(\\\\S+) - " }\n'
+        'line = { from = "Item", pattern = "^\\\\S+ - (.*) \\\\([^()]*\\\\)$", line_by = "text" }\n'
+    )
+    findings = _with_mapping(tmp_path, toml, {"t.csv": times})
+    assert [(f["code"], f["row"], f["column"]) for f in findings if f["severity"] == "error"] == [
+        ("unmapped_value", 3, "Item → line")
+    ]
+
+
+def test_line_numbers_follow_the_sequence_within_each_order(tmp_path):
+    folder = tmp_path / "in"
+    inputs = contract_inputs()
+    del inputs["order_lines"]
+    write_inputs(folder, inputs)
+    (folder / "lines.csv").write_text(
+        "Order,Sequence,Product,Qty\nS1,20,PREPAID-H,10\nS1,10,TM-H,0\nS1,10,PREPAID-D,1\n",
+        encoding="utf-8",
+    )
+    (folder / "prepaid-recon.toml").write_text(
+        '[sheets.order_lines]\nfile = "lines.csv"\n[sheets.order_lines.columns]\n'
+        'order = { from = "Order" }\nline = { from = "Sequence", number_within = "Order" }\n'
+        'product = { from = "Product" }\nquantity = { from = "Qty" }\n',
+        encoding="utf-8",
+    )
+    from prepaid_recon.read.tables import read_inputs
+
+    frame = read_inputs(folder).tables["order_lines"].frame
+    assert frame[["product", "line"]].values.tolist() == [
+        ["PREPAID-H", 3], ["TM-H", 1], ["PREPAID-D", 2],
+    ]  # fmt: skip

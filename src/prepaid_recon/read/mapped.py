@@ -301,4 +301,5 @@ def resolve_line_names(
             )
         )  # fmt: skip
         out.at[row, "line"] = None
+        out.at[row, "order"] = None  # one finding for the link, not a second for half of it
     return out, findings
