@@ -255,7 +255,7 @@ def fake_result() -> SimpleNamespace:
 OPTIONS = Options(period=Period(2026, 10))
 
 SHEETS = {
-    "invoices.xlsx": ["invoices", "invoice_lines", "totals", "annex"],
+    "invoices.xlsx": ["invoices", "invoice_lines", "totals", "to_invoice_by_customer", "annex"],
     "delivered_vs_ordered.xlsx": [
         "summary", "order_lines", "orders", "prepaid_balances", "customers", "top_customers",
         "unbilled", "prepaid_usage",

@@ -28,13 +28,15 @@ from prepaid_recon.rules.order_lines import KEY
 
 TIMESHEET_COLUMNS = outputs.columns("timesheets")
 AUDIT_EXTRAS = [
+    "customer",
     "billable",
     "billed_hours",
     "block_remaining_hours",
     "beyond_block_hours",
     "first_beyond_block",
 ]
-"""What the audit adds to the contract's columns: the hours of each timesheet billed by all
+"""What the audit adds to the contract's columns: whose time it is, whether it was billable
+as read (so that the audit fed back keeps it), the hours of each timesheet billed by all
 documents together (``timesheet`` lines), and each prepaid block's running balance."""
 
 
@@ -117,6 +119,8 @@ def run(inputs: Inputs, options: Options) -> Result:
         options.effective_invoice_date,
         options.invoice_grouping,
     )
+    draft_invoices["service_from"] = start  # the period the drafts bill
+    draft_invoices["service_to"] = cutoff
 
     # Which time each document bills, and each prepaid block's running balance.
     is_counted = linked["status"].eq(linking.COUNTED).to_numpy(bool)
@@ -138,6 +142,7 @@ def run(inputs: Inputs, options: Options) -> Result:
     balance_frame = balances.prepaid_balances(line_frame, start)
     customer_frame = balances.customer_balances(balance_frame)
 
+    linked["customer"] = _customer_of_time(linked, tickets_linked, inputs.orders)
     audit = linked[[*TIMESHEET_COLUMNS, *AUDIT_EXTRAS]].reset_index(drop=True)
     ticket_frame = hours.ticket_hours(tickets_linked, audit, start)
     employee_frame = hours.employee_hours(audit, start)
@@ -171,7 +176,7 @@ def run(inputs: Inputs, options: Options) -> Result:
     conservation.check_attribution(attributed.parts, documents)
     return Result(
         invoices=draft_invoices,
-        invoice_lines=draft_lines[invoicing.INVOICE_LINE_COLUMNS],
+        invoice_lines=draft_lines[[*invoicing.INVOICE_LINE_COLUMNS, "tax_rate"]],
         order_lines=line_frame,
         orders=order_frame,
         prepaid_balances=balance_frame,
@@ -188,6 +193,18 @@ def run(inputs: Inputs, options: Options) -> Result:
         bridge=bridge,
         tickets_input=inputs.tickets,
     )
+
+
+def _customer_of_time(
+    timesheets: pd.DataFrame, tickets: pd.DataFrame, orders: pd.DataFrame
+) -> pd.Series:
+    """Whose time each timesheet is: its ticket's customer, else the customer of the order it
+    names or is billed to (time logged on a task). Empty when neither is known."""
+    by_ticket = tickets.drop_duplicates("ticket").set_index("ticket")["customer"]
+    by_order = orders.drop_duplicates("order").set_index("order")["customer"]
+    customer = timesheets["ticket"].map(by_ticket)
+    customer = customer.fillna(timesheets["order"].map(by_order))
+    return customer.astype("str")
 
 
 def _line_column(frame: pd.DataFrame, ctx: pd.DataFrame, column: str) -> pd.Series:

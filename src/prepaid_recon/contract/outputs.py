@@ -52,13 +52,14 @@ SHEETS: dict[str, OutputSheet] = {
             INVOICES,
             "invoices",
             "invoice kind state customer invoice_date currency untaxed tax total",
+            extras="orders customer_ref service_from service_to",
         ),
         _sheet(
             INVOICES,
             "invoice_lines",
             "invoice order line product description quantity uom unit_price discount subtotal "
             "tax total",
-            extras="currency",
+            extras="currency tax_rate",
         ),
         _sheet(
             DELIVERED_VS_ORDERED,
@@ -66,7 +67,8 @@ SHEETS: dict[str, OutputSheet] = {
             "order line customer product invoicing_policy uom ordered delivered "
             "delivered_in_period invoiced to_invoice remaining_hours invoice_status upsell_alert "
             "task",
-            extras="state order_date description currency unit_price discount untaxed_ordered "
+            extras="customer_ref state order_date description currency unit_price discount "
+            "untaxed_ordered "
             "untaxed_invoiced untaxed_to_invoice ordered_hours delivered_hours",
         ),
         _sheet(
@@ -99,7 +101,7 @@ SHEETS: dict[str, OutputSheet] = {
             "timesheets",
             "timesheet source_row date employee ticket task description order line hours "
             "quantity status reason invoice",
-            extras="billable billed_hours block_remaining_hours beyond_block_hours "
+            extras="customer billable billed_hours block_remaining_hours beyond_block_hours "
             "first_beyond_block",
         ),
         _sheet(
@@ -127,9 +129,14 @@ ROLLUPS: dict[str, OutputSheet] = {
         _sheet(INVOICES, "totals", "currency kind documents lines untaxed tax total"),
         _sheet(
             INVOICES,
+            "to_invoice_by_customer",
+            "customer currency documents invoices credit_notes untaxed tax total",
+        ),
+        _sheet(
+            INVOICES,
             "annex",
-            "invoice order line entry timesheet date employee ticket subject description hours "
-            "quantity uom timesheet_hours",
+            "invoice customer order line entry timesheet date employee ticket subject description "
+            "hours quantity uom timesheet_hours",
         ),
         _sheet(
             DELIVERED_VS_ORDERED,
@@ -167,7 +174,9 @@ def _formatted(number_format: str, names: str) -> dict[str, str]:
 
 
 FORMATS: dict[str, str] = {
-    **_formatted("int", "line source_row row rows timesheets tickets documents lines"),
+    **_formatted(
+        "int", "line source_row row rows timesheets tickets documents lines invoices credit_notes"
+    ),
     **_formatted(
         "hours",
         "hours billable_hours non_billable_hours hours_in_period remaining_hours opening_hours "
@@ -183,7 +192,9 @@ FORMATS: dict[str, str] = {
         "untaxed_to_invoice price_subtotal list_price list_value list_value_in_period",
     ),
     **_formatted("percent", "discount tax_rate upsell_threshold"),
-    **_formatted("date", "invoice_date order_date date first_date last_date created"),
+    **_formatted(
+        "date", "invoice_date order_date date first_date last_date created service_from service_to"
+    ),
     **_formatted("bool", "upsell_alert billable first_beyond_block"),
     **_formatted("text", "value invoice order customer currency description subject"),
 }

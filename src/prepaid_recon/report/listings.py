@@ -92,9 +92,11 @@ def annex(result: Result) -> pd.DataFrame:
     info = details.reindex(rows.fillna(-1).astype("int64").to_numpy())
     lines = result.invoice_lines.set_index(["invoice", "order", "line"])
     keys = pd.MultiIndex.from_frame(parts[["invoice", "order", "line"]])
+    customer_of = result.invoices.set_index("invoice")["customer"]
     frame = pd.DataFrame(
         {
             "invoice": parts["invoice"].to_numpy(object),
+            "customer": parts["invoice"].map(customer_of).to_numpy(object),
             "order": parts["order"].to_numpy(object),
             "line": parts["line"].astype("Int64").to_numpy(),
             "entry": parts["part"].map(PART_WORDS).to_numpy(object),
@@ -111,7 +113,10 @@ def annex(result: Result) -> pd.DataFrame:
         ["invoice", "order", "line", "_residual", "date", "_row"], kind="stable"
     )
     totals = frame.groupby(["invoice", "order", "line"], sort=True).agg(
-        uom=("uom", "first"), hours=("hours", "sum"), quantity=("quantity", "sum")
+        customer=("customer", "first"),
+        uom=("uom", "first"),
+        hours=("hours", "sum"),
+        quantity=("quantity", "sum"),
     )
     totals = totals.reset_index()
     check_annex(totals, result.invoice_lines, result.order_lines)

@@ -57,6 +57,36 @@ def invoice_totals(invoices: pd.DataFrame, invoice_lines: pd.DataFrame) -> pd.Da
     return _round_money_by_currency(frame)
 
 
+def to_invoice_by_customer(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Per customer and currency, what this run's drafts bill: the number of documents
+    (invoices, credit notes) and the untaxed, tax and total amounts net of credit notes, whatever
+    ``--invoice-grouping`` put them in. Sorted by customer, then currency."""
+    columns = outputs.columns("to_invoice_by_customer")
+    if invoices.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).astype(
+            {"customer": "str", "currency": "str", "documents": "int64", "invoices": "int64",
+             "credit_notes": "int64"}
+        )  # fmt: skip
+    sign = invoices["kind"].map({"invoice": 1.0, "credit_note": -1.0}).fillna(1.0)
+    frame = pd.DataFrame(
+        {
+            "customer": invoices["customer"].to_numpy(object),
+            "currency": invoices["currency"].to_numpy(object),
+            "invoices": invoices["kind"].eq("invoice").to_numpy(int),
+            "credit_notes": invoices["kind"].eq("credit_note").to_numpy(int),
+            "untaxed": invoices["untaxed"].to_numpy("float64") * sign.to_numpy(),
+            "tax": invoices["tax"].to_numpy("float64") * sign.to_numpy(),
+            "total": invoices["total"].to_numpy("float64") * sign.to_numpy(),
+        }
+    )
+    sums = frame.groupby(["customer", "currency"], sort=True, as_index=False).sum()
+    sums["documents"] = sums["invoices"] + sums["credit_notes"]
+    sums = _round_money_by_currency(sums)
+    for money in ("untaxed", "tax", "total"):
+        sums[money] = sums[money] + 0.0
+    return sums[columns].astype({"customer": "str", "currency": "str"}).reset_index(drop=True)
+
+
 def _exact(values: pd.Series) -> float:
     """A sum of hours with only float noise removed (parts that tie to their total)."""
     return float(round_half_away(float(values.sum()), 1e-6))

@@ -40,7 +40,13 @@ from prepaid_recon.errors import InternalError
 from prepaid_recon.findings import FINDING_COLUMNS
 from prepaid_recon.reconcile import Options, Result
 from prepaid_recon.report.listings import annex, prepaid_usage
-from prepaid_recon.report.rollups import TOP_CUSTOMERS, invoice_totals, summary_table, top_customers
+from prepaid_recon.report.rollups import (
+    TOP_CUSTOMERS,
+    invoice_totals,
+    summary_table,
+    to_invoice_by_customer,
+    top_customers,
+)
 from prepaid_recon.xlsx.writer import ChartSpec, Highlight, SheetSpec
 
 _OVER_CONSUMED = Highlight("remaining_hours", "<", "0", "bad")
@@ -176,6 +182,11 @@ def build_reports(
                 invoice_totals(invoices, invoice_lines),
                 currency_column="currency",
                 highlight=(Highlight("kind", "=", '"net"', "warn"),),
+            ),
+            _spec(
+                "to_invoice_by_customer",
+                to_invoice_by_customer(invoices),
+                currency_column="currency",
             ),
             _spec("annex", annex(result), highlight=(_SUBTOTAL, _RESIDUAL)),
         ],

@@ -29,6 +29,12 @@ def _numbers(prefix: str, count: int, taken: set[str]) -> list[str]:
     return out
 
 
+def _listed(values: pd.Series) -> str | None:
+    """The distinct values of a document's lines, sorted and joined: ``S00101, S00114``."""
+    distinct = sorted({str(v) for v in values.dropna() if str(v).strip()})
+    return ", ".join(distinct) if distinct else None
+
+
 def draft_documents(
     lines: pd.DataFrame,
     ledger_invoices: pd.DataFrame,
@@ -47,8 +53,9 @@ def draft_documents(
     are sums of their lines. Invoices are numbered ``INV/<period>/NNNN`` and credit notes
     ``RINV/<period>/NNNN`` on two counters, in (customer, first order reference) order,
     skipping any number a ledger document already uses, whatever its date or state. Documents
-    are drafts dated ``invoice_date``. Rows are sorted by invoice number, lines by (invoice,
-    order, line).
+    are drafts dated ``invoice_date``. Each document also names its orders and their
+    customer references (the customer's PO), for the customer's accounts payable. Rows are
+    sorted by invoice number, lines by (invoice, order, line).
     """
     todo = lines[lines["confirmed"].to_numpy(bool) & lines["to_invoice"].ne(0).to_numpy(bool)]
     todo = todo.sort_values(KEY, kind="stable").reset_index(drop=True)
@@ -66,6 +73,7 @@ def draft_documents(
             "tax_rate": todo["tax_rate"].astype("float64"),
             "currency": todo["currency"].astype("str"),
             "invoicing_policy": todo["invoicing_policy"].astype("str"),
+            "customer_ref": todo["customer_ref"].astype("str"),
         }
     )
     doc_lines["subtotal"] = line_subtotal(
@@ -88,6 +96,8 @@ def draft_documents(
         customer=("customer", "first"),
         currency=("currency", "first"),
         first_order=("order", "min"),
+        orders=("order", _listed),
+        customer_ref=("customer_ref", _listed),
         untaxed=("subtotal", "sum"),
         tax=("tax", "sum"),
         total=("total", "sum"),
@@ -111,8 +121,8 @@ def draft_documents(
     docs["invoice_date"] = pd.Timestamp(invoice_date)
     docs = docs.sort_values("invoice", kind="stable").reset_index(drop=True)
     docs["invoice_date"] = docs["invoice_date"].astype("datetime64[ns]")
-    invoices = docs[INVOICE_COLUMNS].astype(
-        {c: "str" for c in ("invoice", "kind", "state", "customer", "currency")}
+    invoices = docs[[*INVOICE_COLUMNS, "orders", "customer_ref"]].astype(
+        {c: "str" for c in ("invoice", "kind", "state", "customer", "currency", "orders")}
     )
 
     doc_lines = doc_lines.merge(docs[["group", "invoice", "kind"]], on="group", how="left")

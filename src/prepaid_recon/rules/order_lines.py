@@ -317,6 +317,7 @@ def line_figures(
         }
     )
     extras = [
+        "customer_ref",
         "state",
         "confirmed",
         "currency",
@@ -338,7 +339,7 @@ def line_figures(
     ]
     frame = frame[ORDER_LINE_COLUMNS + extras].reset_index(drop=True)
     text = ["order", "customer", "product", "invoicing_policy", "uom", "task", "state", "currency"]
-    return frame.astype({col: "str" for col in text})
+    return frame.astype({col: "str" for col in [*text, "customer_ref"]})
 
 
 def order_figures(orders: pd.DataFrame, lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
