@@ -81,6 +81,13 @@ def fake_result() -> SimpleNamespace:
             "upsell_alert": [True, False, False, False],
             "task": ["S1 - Prepaid", NA, NA, NA],
             "currency": ["USD", "USD", "JPY", "USD"],
+            "state": ["sale"] * 4,
+            "ordered_hours": [10.0, 0.0, 20.0, 0.0],
+            "delivered_hours": [12.5, 10.0, 5.0, 0.0],
+            "consumed_percent": [125.0, np.nan, 25.0, np.nan],
+            "alert_at": [100.0, np.nan, 100.0, np.nan],
+            "near_threshold": [True, False, False, False],
+            "source_row": [2, 3, 4, 5],
             "_internal": [1, 2, 3, 4],
         }
     )
@@ -258,7 +265,7 @@ SHEETS = {
     "invoices.xlsx": ["invoices", "invoice_lines", "totals", "to_invoice_by_customer", "annex"],
     "delivered_vs_ordered.xlsx": [
         "summary", "order_lines", "orders", "prepaid_balances", "customers", "top_customers",
-        "unbilled", "prepaid_usage",
+        "blocks_at_risk", "unbilled", "prepaid_usage",
     ],
     "hours_by_ticket.xlsx": ["tickets", "timesheets", "employees", "control_totals", "bridge"],
     "tasks.xlsx": ["tasks", "projects"],
@@ -359,13 +366,14 @@ def test_text_from_input_is_never_a_formula(out):
     assert descriptions[0] == "=2*3" and descriptions[3] == "-1"
 
 
-def test_over_consumed_lines_and_upsell_alerts_are_highlighted(out):
+def test_over_consumed_lines_upsell_alerts_and_blocks_past_their_level_are_highlighted(out):
     ws = openpyxl.load_workbook(out / "delivered_vs_ordered.xlsx")["order_lines"]
     header = [c.value for c in ws[1]]
     remaining = openpyxl.utils.get_column_letter(header.index("remaining_hours") + 1)
     alert = openpyxl.utils.get_column_letter(header.index("upsell_alert") + 1)
+    near = openpyxl.utils.get_column_letter(header.index("near_threshold") + 1)
     formulas = [r.formula[0] for rng in ws.conditional_formatting for r in rng.rules]
-    assert formulas == [f"${remaining}2<0", f"${alert}2=TRUE"]
+    assert formulas == [f"${remaining}2<0", f"${alert}2=TRUE", f"${near}2=TRUE"]
     balances = openpyxl.load_workbook(out / "delivered_vs_ordered.xlsx")["customers"]
     assert [r.formula[0] for rng in balances.conditional_formatting for r in rng.rules] == ["$E2<0"]
 
@@ -383,9 +391,10 @@ def test_summary_holds_period_cutoff_key_totals_and_a_chart(out):
     assert usd.value == 900 and usd.number_format == "#,##0.00"
     jpy = figures[("amount to invoice, total", "JPY")]
     assert jpy.value == 16500 and jpy.number_format == "#,##0"
-    assert figures[("lines in upsell", "lines")].value == 1
-    assert figures[("upsell alerts", "lines")].value == 1
-    assert figures[("over-consumed prepaid lines", "lines")].value == 1
+    assert figures[("prepaid blocks (in a unit of time, order confirmed)", "lines")].value == 2
+    assert figures[("blocks past their alert level", "lines")].value == 1
+    assert figures[("blocks used up (over 100 % consumed)", "lines")].value == 1
+    assert figures[("blocks fully invoiced and used up (status upselling)", "lines")].value == 1
     assert figures[("total rows, all input dates", "rows")].value == 5
     assert figures[("total hours, all input dates", "hours")].value == 21.5
     assert figures[("closing hours, at the cut-off", "hours")].value == 12.5
@@ -399,7 +408,7 @@ def test_summary_holds_period_cutoff_key_totals_and_a_chart(out):
         rels = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     assert "xl/charts/chart1.xml" in names and "drawing1.xml" in rels  # on sheet1 = summary
     assert '<c:barDir val="col"/>' in chart
-    assert "top_customers!$B$2:$B$3" in chart and "top_customers!$C$2:$C$3" in chart
+    assert "blocks_at_risk!$B$2:$B$3" in chart and "blocks_at_risk!$C$2:$C$3" in chart
 
 
 def test_top_customers_compare_ordered_and_delivered_prepaid_hours():

@@ -80,7 +80,8 @@ class Code(StrEnum):
     BEFORE_TICKET_CREATED = "before_ticket_created"
     POSSIBLE_DUPLICATE = "possible_duplicate"
     TEXT_TOO_LONG = "text_too_long"
-    # Warnings of the reconciliation: billable work the run does not bill.
+    # Warnings of the reconciliation: blocks at risk, billable work the run does not bill.
+    NEAR_THRESHOLD = "near_threshold"
     BEYOND_PREPAID_BLOCK = "beyond_prepaid_block"
     UNBILLED_NO_ORDER = "unbilled_no_order"
     UNBILLED_ORDER_NOT_CONFIRMED = "unbilled_order_not_confirmed"
@@ -306,6 +307,13 @@ CODE_INFO: dict[Code, CodeInfo] = {
         "a text longer than an Excel cell holds (32,767 characters) in a column that a report "
         "shows: the report shows its first 32,767 characters, the input keeps the whole text",
         "the cell, with the first 40 characters of its text",
+    ),
+    Code.NEAR_THRESHOLD: CodeInfo(
+        _W,
+        "a prepaid block consumed past its alert level (`--alert-at`, else the product's upsell "
+        "threshold): time to sell the next block",
+        "the order line's row in `order_lines`, column `quantity`; the message gives the % "
+        "consumed, the hours left and the level",
     ),
     Code.BEYOND_PREPAID_BLOCK: CodeInfo(
         _W,

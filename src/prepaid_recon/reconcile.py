@@ -48,6 +48,9 @@ class Options:
     currency: str = "USD"
     invoice_grouping: str = invoicing.GROUP_BY_ORDER
     invoice_date: dt.date | None = None
+    alert_at: float | None = None
+    """``--alert-at``: the % consumed at which a prepaid block is flagged (default: the product's
+    upsell threshold)."""
 
     @property
     def effective_invoice_date(self) -> dt.date:
@@ -109,7 +112,9 @@ def run(inputs: Inputs, options: Options) -> Result:
     counted = order_lines.counted_hours_per_line(linked, start, cutoff)
     ledger = order_lines.ledger_quantities(ctx, inputs.invoices, inputs.invoice_lines, uoms, cutoff)
     invoiced = order_lines.invoiced_per_line(ctx, ledger)
-    line_frame = order_lines.line_figures(ctx, counted, invoiced, task_frame, uoms)
+    line_frame = order_lines.line_figures(
+        ctx, counted, invoiced, task_frame, uoms, options.alert_at
+    )
     order_frame = order_lines.order_figures(inputs.orders, line_frame, cutoff)
 
     draft_invoices, draft_lines = invoicing.draft_documents(

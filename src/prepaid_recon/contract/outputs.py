@@ -69,7 +69,8 @@ SHEETS: dict[str, OutputSheet] = {
             "task",
             extras="customer_ref state order_date description currency unit_price discount "
             "untaxed_ordered "
-            "untaxed_invoiced untaxed_to_invoice ordered_hours delivered_hours",
+            "untaxed_invoiced untaxed_to_invoice ordered_hours delivered_hours consumed_percent "
+            "alert_at upsell_threshold near_threshold",
         ),
         _sheet(
             DELIVERED_VS_ORDERED,
@@ -157,6 +158,11 @@ ROLLUPS: dict[str, OutputSheet] = {
             "top_customers",
             "customer ordered_hours delivered_hours remaining_hours",
         ),
+        _sheet(
+            DELIVERED_VS_ORDERED,
+            "blocks_at_risk",
+            "block ordered_hours delivered_hours consumed_percent",
+        ),
     )
 }
 """Sheets the reports add for a reader (roll-ups and listings of the contract's tables, never
@@ -191,11 +197,11 @@ FORMATS: dict[str, str] = {
         "unit_price subtotal tax total untaxed untaxed_ordered untaxed_invoiced "
         "untaxed_to_invoice price_subtotal list_price list_value list_value_in_period",
     ),
-    **_formatted("percent", "discount tax_rate upsell_threshold"),
+    **_formatted("percent", "discount tax_rate upsell_threshold consumed_percent alert_at"),
     **_formatted(
         "date", "invoice_date order_date date first_date last_date created service_from service_to"
     ),
-    **_formatted("bool", "upsell_alert billable first_beyond_block"),
+    **_formatted("bool", "upsell_alert billable first_beyond_block near_threshold"),
     **_formatted("text", "value invoice order customer currency description subject"),
 }
 """How each output column is formatted, by column name (a column not listed takes its format

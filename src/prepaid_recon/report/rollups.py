@@ -100,6 +100,31 @@ def _round_money_by_currency(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def blocks_at_risk(order_lines: pd.DataFrame, limit: int = TOP_CUSTOMERS) -> pd.DataFrame:
+    """The prepaid blocks in a time unit of confirmed orders that are most consumed (the data of
+    the summary chart): each named ``<customer> <order>/<line>``, with its ordered and delivered
+    hours and % consumed. Sorted by % consumed descending, then block; at most ``limit`` rows."""
+    lines = order_lines[
+        order_lines["remaining_hours"].notna().to_numpy(bool)
+        & order_lines["consumed_percent"].notna().to_numpy(bool)
+    ]
+    frame = pd.DataFrame(
+        {
+            "block": lines["customer"].astype(str)
+            + " "
+            + lines["order"].astype(str)
+            + "/"
+            + lines["line"].astype(str),
+            "ordered_hours": round_half_away(lines["ordered_hours"].to_numpy("float64")),
+            "delivered_hours": round_half_away(lines["delivered_hours"].to_numpy("float64")),
+            "consumed_percent": lines["consumed_percent"].to_numpy("float64"),
+        }
+    )
+    frame = frame.sort_values(["consumed_percent", "block"], ascending=[False, True], kind="stable")
+    out = frame.head(limit).reset_index(drop=True)
+    return out.astype({"block": "str"})[outputs.columns("blocks_at_risk")]
+
+
 def top_customers(
     order_lines: pd.DataFrame, timesheets: pd.DataFrame, limit: int = TOP_CUSTOMERS
 ) -> pd.DataFrame:
@@ -214,23 +239,15 @@ def summary_table(result: Result, options: Options) -> tuple[pd.DataFrame, list[
         int((invoice_status == "to_invoice").sum()),
         "int",
     )
-    add(
-        "order lines", "lines in upsell", "lines", int((invoice_status == "upselling").sum()), "int"
-    )
-    add(
-        "order lines",
-        "upsell alerts",
-        "lines",
-        int(lines["upsell_alert"].fillna(False).sum()),
-        "int",
-    )
-    add(
-        "order lines",
-        "over-consumed prepaid lines",
-        "lines",
-        int((lines["remaining_hours"] < 0).sum()),
-        "int",
-    )
+    blocks = lines["remaining_hours"].notna()  # prepaid, in a unit of time, order confirmed
+    consumed = lines["consumed_percent"]
+    for label, mask in (
+        ("prepaid blocks (in a unit of time, order confirmed)", blocks),
+        ("blocks past their alert level", lines["near_threshold"].fillna(False).astype(bool)),
+        ("blocks used up (over 100 % consumed)", blocks & (consumed > 100)),
+        ("blocks fully invoiced and used up (status upselling)", invoice_status == "upselling"),
+    ):
+        add("prepaid blocks", label, "lines", int(mask.sum()), "int")
     quantity_columns = {
         "ordered": "ordered",
         "delivered": "delivered, life-to-date",

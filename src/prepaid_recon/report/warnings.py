@@ -1,4 +1,5 @@
-"""The run's own warnings: billable work of the period that no document bills.
+"""The run's own warnings: prepaid blocks at risk, and billable work of the period that no
+document bills.
 
 Validation reports what is wrong with the input; these findings report what the reconciliation
 found about the work itself (docs/rules.md, "Unbilled work"): time beyond a prepaid block, and
@@ -44,6 +45,36 @@ def _why(group: pd.Series, tickets: pd.DataFrame, states: Mapping[str, str]) -> 
     if reason == unbilled.LINE_NOT_AVAILABLE and line:
         return f"it is linked to {line}, which cannot be billed this run"
     return unbilled.EXPLAINED[reason]
+
+
+def threshold_findings(result: Result, sources: Mapping[str, str]) -> pd.DataFrame:
+    """One warning per prepaid block consumed past its alert level, on the order line's row."""
+    lines = result.order_lines
+    flagged = lines[lines["near_threshold"].fillna(False).astype(bool).to_numpy()]
+    rows = []
+    for line in flagged.to_dict("records"):
+        left = line.get("remaining_hours")
+        left_text = "" if pd.isna(left) else f", {left:.2f} h left"
+        state = "used up" if line["consumed_percent"] > 100 else "near its end"
+        rows.append(
+            {
+                "severity": str(Code.NEAR_THRESHOLD.severity),
+                "code": str(Code.NEAR_THRESHOLD),
+                "file": sources.get("order_lines", ""),
+                "sheet": "order_lines",
+                "row": int(line["source_row"]),
+                "column": "quantity",
+                "value": f"{line['ordered']:g}",
+                "message": (
+                    f"{line['customer']}: block {line['order']}/{line['line']} is {state}: "
+                    f"{line['consumed_percent']:.2f} % of {line['ordered']:g} {line['uom']} "
+                    f"consumed{left_text} (alert at {line['alert_at']:g} %)."
+                ),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
 
 
 def unbilled_findings(result: Result, sources: Mapping[str, str]) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from prepaid_recon.reconcile import Options, Result
 from prepaid_recon.report.listings import annex, prepaid_usage
 from prepaid_recon.report.rollups import (
     TOP_CUSTOMERS,
+    blocks_at_risk,
     invoice_totals,
     summary_table,
     to_invoice_by_customer,
@@ -51,6 +52,7 @@ from prepaid_recon.xlsx.writer import ChartSpec, Highlight, SheetSpec
 
 _OVER_CONSUMED = Highlight("remaining_hours", "<", "0", "bad")
 _UPSELL_ALERT = Highlight("upsell_alert", "=", "TRUE", "warn")
+_NEAR_THRESHOLD = Highlight("near_threshold", "=", "TRUE", "warn")
 _SUBTOTAL = Highlight("entry", "=", '"subtotal"', "total")
 _RESIDUAL = Highlight("timesheet", "=", '""', "warn")
 
@@ -166,9 +168,9 @@ def build_reports(
 
     summary, summary_formats = summary_table(result, options)
     chart = ChartSpec(
-        title=f"Prepaid hours per customer, ordered vs delivered (top {top})",
-        data_sheet="top_customers",
-        category_column="customer",
+        title=f"The {top} prepaid blocks most consumed: hours ordered and delivered",
+        data_sheet="blocks_at_risk",
+        category_column="block",
         value_columns=("ordered_hours", "delivered_hours"),
         y_axis_title="hours",
         anchor="F2",
@@ -196,7 +198,7 @@ def build_reports(
                 "order_lines",
                 order_lines,
                 currency_column=line_currency,
-                highlight=(_OVER_CONSUMED, _UPSELL_ALERT),
+                highlight=(_OVER_CONSUMED, _UPSELL_ALERT, _NEAR_THRESHOLD),
             ),
             _spec(
                 "orders",
@@ -215,6 +217,11 @@ def build_reports(
                 highlight=(Highlight("closing_hours", "<", "0", "bad"),),
             ),
             _spec("top_customers", top_customers(result.order_lines, result.timesheets, top)),
+            _spec(
+                "blocks_at_risk",
+                blocks_at_risk(result.order_lines, top),
+                highlight=(Highlight("consumed_percent", ">", "100", "bad"),),
+            ),
             _spec(
                 "unbilled",
                 _with_columns(result.unbilled, "unbilled"),

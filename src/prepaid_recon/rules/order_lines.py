@@ -113,7 +113,8 @@ def order_line_context(
             "unit_price": "product_price",
         }
     )
-    ctx = order_lines.merge(head, on="order", how="inner").merge(prod, on="product", how="left")
+    lines = order_lines.assign(source_row=order_lines.index.to_numpy())  # the Excel row
+    ctx = lines.merge(head, on="order", how="inner").merge(prod, on="product", how="left")
     ctx = ctx.sort_values(KEY, kind="stable").reset_index(drop=True)
     ctx["uom"] = ctx["uom"].fillna(ctx["product_uom"])
     flags = order_line_flags(ctx["state"], ctx["type"], ctx["invoicing_policy"], ctx["uom"], uoms)
@@ -225,6 +226,7 @@ def line_figures(
     invoiced: pd.Series,
     tasks: pd.DataFrame,
     uoms: UomTable,
+    alert_at: float | None = None,
 ) -> pd.DataFrame:
     """The ``order_lines`` report: one row per line of an order dated on or before the cut-off.
 
@@ -242,6 +244,10 @@ def line_figures(
       delivered hours from the raw hours, rounded to 0.01; NaN for other lines.
     * upsell_alert: confirmed prepaid service line with ordered ≥ 0 and delivered > ordered ×
       threshold/100 (a negative line, such as a credited block, never alerts).
+    * consumed_percent (prepaid lines with ordered > 0): delivered / ordered × 100, to 0.01;
+      alert_at: the level a block is watched at (``alert_at`` given by the user, else the
+      product's threshold); near_threshold: a confirmed prepaid service line with ordered > 0
+      and delivered > ordered × alert_at/100 (with the product's threshold, the upsell alert).
     Sorted by (order, line). Extra columns follow the contract ones.
     """
     frame = ctx.merge(counted, on=KEY, how="left")
@@ -299,6 +305,14 @@ def line_figures(
         & (delivered_c > threshold_c)
     ).to_numpy(bool)
 
+    live_prepaid = confirmed & prepaid & frame["service"].to_numpy(bool) & ordered_c.gt(0)
+    consumed = frame["delivered"] / frame["ordered"].where(frame["ordered"] > 0) * 100.0
+    frame["consumed_percent"] = round_half_away(consumed.where(prepaid), 0.01).astype("float64")
+    level = frame["upsell_threshold"] if alert_at is None else pd.Series(alert_at, frame.index)
+    frame["alert_at"] = level.where(prepaid).astype("float64")
+    level_c = _cents(frame["ordered"] * level / 100.0)
+    frame["near_threshold"] = (live_prepaid & (delivered_c > level_c)).to_numpy(bool)
+
     frame = frame.merge(tasks[[*KEY, "task"]], on=KEY, how="left")
     frame["untaxed_ordered"] = line_subtotal(
         frame["ordered"], frame["unit_price"], frame["discount"], frame["currency"]
@@ -332,6 +346,11 @@ def line_figures(
         "untaxed_to_invoice",
         "ordered_hours",
         "delivered_hours",
+        "consumed_percent",
+        "alert_at",
+        "upsell_threshold",
+        "near_threshold",
+        "source_row",
         "hours_before_period",
         "hours_in_period",
         "prepaid_time",
