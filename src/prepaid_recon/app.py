@@ -43,7 +43,7 @@ from prepaid_recon.read.mapped import (
 from prepaid_recon.read.tables import ReadResult, read_inputs
 from prepaid_recon.reconcile import Options
 from prepaid_recon.report.manifest import RunSummary
-from prepaid_recon.report.warnings import unbilled_findings
+from prepaid_recon.report.warnings import threshold_findings, unbilled_findings
 from prepaid_recon.report.workbooks import build_reports, exceptions_workbook
 from prepaid_recon.validate import Validated, validate
 from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_workbook
@@ -166,7 +166,8 @@ def run_month(
         else:
             with stages("rules"):
                 result = reconcile.run(validated.inputs, options)
-            findings = _with_run_findings(findings, unbilled_findings(result, sources))
+            found = [threshold_findings(result, sources), unbilled_findings(result, sources)]
+            findings = _with_run_findings(findings, pd.concat(found, ignore_index=True))
             workbooks = build_reports(result, options, findings)
         summary = RunSummary.of_run(
             options,
