@@ -118,4 +118,4 @@ def _row_free(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         return sums.reset_index()
     if name == "unbilled_groups":
         return frame.drop(columns="first_row")
-    return frame
+    return frame.drop(columns=[c for c in ("source_row",) if c in frame.columns])
