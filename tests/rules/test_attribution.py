@@ -247,7 +247,7 @@ def _holdings(result: attribution.Attribution) -> dict[tuple[int, str], float]:
     return {k: round(v, 9) for k, v in out.items() if abs(v) > 1e-9}
 
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
