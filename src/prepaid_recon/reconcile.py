@@ -141,8 +141,10 @@ def run(inputs: Inputs, options: Options) -> Result:
     usage = balances.block_usage(linked.loc[on_blocks, [*KEY, "date", "hours"]], ctx)
     linked["invoice"] = linked["invoice"].where(~is_counted, attributed.invoice).astype("str")
     linked["billed_hours"] = attributed.billed_hours.reindex(linked.index)
-    for column in ("block_remaining_hours", "beyond_block_hours", "first_beyond_block"):
+    for column in ("block_remaining_hours", "beyond_block_hours"):
         linked[column] = usage[column].reindex(linked.index)
+    first = usage["first_beyond_block"].reindex(linked.index, fill_value=False)
+    linked["first_beyond_block"] = first.astype(bool)  # False off prepaid blocks
 
     balance_frame = balances.prepaid_balances(line_frame, start)
     customer_frame = balances.customer_balances(balance_frame)

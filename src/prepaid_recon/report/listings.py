@@ -40,23 +40,34 @@ class AnnexError(InternalError):
     """An invoice line's annex does not add up to its quantity: a bug, never a data problem."""
 
 
-def _timesheet_details(result: Result) -> pd.DataFrame:
-    """Each audit row's details for a listing, indexed by its input row (``source_row``), with
-    the ticket's subject."""
+def _timesheet_details(result: Result, source_rows: np.ndarray) -> pd.DataFrame:
+    """The details a listing shows of the timesheets at ``source_rows`` (their input rows; -1
+    for a row with no timesheet), with the ticket's subject; one row each, in that order. Only
+    the rows asked for are looked at (a listing is a small part of a million-row audit)."""
     audit = result.timesheets
+    at = pd.Index(audit["source_row"].to_numpy()).get_indexer(source_rows)
+    found = at >= 0
+    picked = audit.iloc[np.where(found, at, 0)] if len(audit) else audit.iloc[[]]
     subject = result.tickets_input.drop_duplicates("ticket").set_index("ticket")["subject"]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
-            "timesheet": audit["timesheet"].to_numpy(object),
-            "date": audit["date"].to_numpy("datetime64[ns]"),
-            "employee": audit["employee"].to_numpy(object),
-            "ticket": audit["ticket"].to_numpy(object),
-            "subject": audit["ticket"].map(subject).to_numpy(object),
-            "description": audit["description"].to_numpy(object),
-            "timesheet_hours": audit["hours"].to_numpy("float64"),
-        },
-        index=audit["source_row"].to_numpy(),
-    )
+            "timesheet": picked["timesheet"].to_numpy(object),
+            "date": picked["date"].to_numpy("datetime64[ns]"),
+            "employee": picked["employee"].to_numpy(object),
+            "ticket": picked["ticket"].to_numpy(object),
+            "subject": picked["ticket"].map(subject).to_numpy(object),
+            "description": picked["description"].to_numpy(object),
+            "timesheet_hours": picked["hours"].to_numpy("float64"),
+        }
+    ) if len(picked) else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in ("timesheet", "employee", "ticket", "subject",
+                                              "description")}
+        | {"date": pd.Series(dtype="datetime64[ns]"), "timesheet_hours": pd.Series(dtype=float)}
+    )  # fmt: skip
+    if len(out) and not found.all():
+        for column in out.columns:
+            out[column] = out[column].where(found)
+    return out
 
 
 def _described(info: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -86,10 +97,9 @@ def annex(result: Result) -> pd.DataFrame:
         )
         return _typed(pd.DataFrame(columns=columns))
     sign = np.where(parts["kind"].eq("credit_note"), -1.0, 1.0)
-    details = _timesheet_details(result)
     rows = parts["row"].astype("Int64")
     has_row = rows.notna().to_numpy(bool)
-    info = details.reindex(rows.fillna(-1).astype("int64").to_numpy())
+    info = _timesheet_details(result, rows.fillna(-1).astype("int64").to_numpy())
     lines = result.invoice_lines.set_index(["invoice", "order", "line"])
     keys = pd.MultiIndex.from_frame(parts[["invoice", "order", "line"]])
     customer_of = result.invoices.set_index("invoice")["customer"]
@@ -168,9 +178,8 @@ def prepaid_usage(result: Result, period_start: pd.Timestamp) -> pd.DataFrame:
         & audit["status"].eq("counted").to_numpy(bool)
         & (audit["date"] >= period_start).to_numpy(bool)
     )
-    details = _timesheet_details(result)
     entries = audit.loc[used]
-    info = details.reindex(entries["source_row"].to_numpy())
+    info = _timesheet_details(result, entries["source_row"].to_numpy("int64"))
     customer = balances.set_index(["order", "line"])["customer"]
     keys = pd.MultiIndex.from_arrays([entries["order"].to_numpy(object), entries["line"]])
     listed = pd.DataFrame(
