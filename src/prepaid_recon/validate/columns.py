@@ -20,6 +20,8 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from prepaid_recon.contract.inputs import CONTRACTS, columns_of
 from prepaid_recon.findings import Code, Finding, Severity
@@ -81,9 +83,60 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
             col.name,
             f"'{col.name}' must be {EXPECTED[col.value_type]}.",
         )
-        data[col.name] = parsed
+        data[col.name] = (
+            on_raw_text(parsed, frame[col.name]) if col.value_type == "text" else parsed
+        )
     table.data = pd.DataFrame(data, index=frame.index, copy=False)  # the parsed columns, not a copy
     return table
+
+
+def on_raw_text(parsed: pd.Series, raw: pd.Series) -> pd.Series:
+    """The parsed text column on the raw column's text, when every parsed text is its cell as
+    read (only empty cells became missing): the text is then held once, not twice.
+
+    Validation keeps the raw cells (messages show a cell as typed) beside the parsed table; a
+    timesheets.csv of millions of rows, whose cells are already trimmed, would otherwise hold
+    its text columns twice.  The result has the parsed column's values, missing cells and
+    dtype; it shares the raw column's Arrow buffers, with the parsed column's missing cells.
+    Any other column (a cell trimmed, a number read as text, not Arrow text) is ``parsed``.
+    """
+    if not (
+        len(parsed)
+        and isinstance(parsed.array, pd.arrays.ArrowStringArray)
+        and isinstance(raw.array, pd.arrays.ArrowStringArray)
+    ):
+        return parsed
+    text, cells = _arrow_text(parsed), _arrow_text(raw)
+    same = pc.equal(text, cells).fill_null(False)
+    if not pc.all(pc.or_(same, text.is_null())).as_py():
+        return parsed
+    given = text.is_valid().to_numpy(zero_copy_only=False)
+    chunks, start = [], 0
+    for chunk in cells.chunks:
+        size, skip = len(chunk), chunk.offset
+        if size == 0:
+            continue
+        here = given[start : start + size]
+        start += size
+        bits = np.packbits(np.concatenate([np.zeros(skip, dtype=bool), here]), bitorder="little")
+        _, offsets, chars = chunk.buffers()
+        buffers = [pyarrow.py_buffer(bits), offsets, chars or pyarrow.py_buffer(b"")]
+        nulls = size - int(np.count_nonzero(here))
+        chunks.append(
+            pyarrow.Array.from_buffers(chunk.type, size, buffers, null_count=nulls, offset=skip)
+        )
+    if not chunks:
+        return parsed
+    shared = pyarrow.chunked_array(chunks, type=cells.type)
+    out = shared.to_pandas(types_mapper={cells.type: parsed.dtype}.get)
+    out.index = parsed.index
+    return out
+
+
+def _arrow_text(values: pd.Series) -> pyarrow.ChunkedArray:
+    """An Arrow text column's chunks (its own buffers, not a copy)."""
+    out = pyarrow.array(values.array)
+    return out if isinstance(out, pyarrow.ChunkedArray) else pyarrow.chunked_array([out])
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 Order lines are keyed by ``order`` and ``line`` joined (:func:`line_key`); a reference to a
 team, product, order, ticket, task, unit or invoice that does not exist is an error on the
 referring cell, with a hint when it differs from a known name only by case (:func:`check_unknown`).
+A column of millions of keys is searched once (:func:`find`: positions) and each column needed
+of the other sheet taken through the positions (:func:`lookup_at`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,28 +24,41 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``table[key]`` for every key (NA where absent), keeping the table's dtype even when empty.
 
     Text keys are found by Arrow (no Python string per key: the timesheets have millions)."""
-    found = reindex_text(table, keys)
-    if found is not None:
-        values = found.array if found.dtype == table.dtype else found.to_numpy()
-    else:
-        values = table.reindex(keys.to_numpy()).to_numpy()
+    if _text_lookup(keys, table):
+        return lookup_at(table, positions(keys, table.index.to_series()), keys.index)
+    values = table.reindex(keys.to_numpy()).to_numpy()
     return pd.Series(values, index=keys.index, dtype=table.dtype)
 
 
-def reindex_text(table: pd.Series | pd.DataFrame, keys: pd.Series) -> Any:
-    """``table.reindex(keys)`` (indexed like ``keys``) when the index and the keys are text and
-    the index unique, found by Arrow without a Python string per key; else None."""
-    if not (
-        len(table)
+def lookup_at(table: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """``table.iloc[at]`` indexed by ``index``, NA where ``at`` is -1: :func:`lookup` of keys
+    already found (:func:`find`), so that one search serves several lookups."""
+    found = table.take(np.where(at >= 0, at, 0)) if len(table) else table.reindex([None] * len(at))
+    found.index = index
+    found = found.where(pd.Series(at >= 0, index=index))
+    values = found.array if found.dtype == table.dtype else found.to_numpy()
+    return pd.Series(values, index=index, dtype=table.dtype)
+
+
+def find(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Where each key is in the unique ``index`` (-1 when absent; a missing key finds a missing
+    entry), as :func:`lookup` finds it: text by Arrow, without a Python string per key."""
+    if len(index) == 0:
+        return np.full(len(keys), -1, dtype=np.intp)
+    if _text_lookup(keys, index):
+        return positions(keys, index.to_series())
+    return np.asarray(index.get_indexer(pd.Index(keys.to_numpy())), dtype=np.intp)
+
+
+def _text_lookup(keys: pd.Series, table: pd.Series | pd.DataFrame | pd.Index) -> bool:
+    """Whether ``table`` is looked up by Arrow: text keys, a unique text index, not empty."""
+    index = table if isinstance(table, pd.Index) else table.index
+    return bool(
+        len(index)
         and pd.api.types.is_string_dtype(keys.dtype)
-        and pd.api.types.is_string_dtype(table.index.dtype)
-        and table.index.is_unique
-    ):
-        return None
-    at = positions(keys, table.index.to_series())
-    found = table.take(np.where(at >= 0, at, 0))
-    found.index = keys.index
-    return found.where(pd.Series(at >= 0, index=keys.index), axis=0)
+        and pd.api.types.is_string_dtype(index.dtype)
+        and index.is_unique
+    )
 
 
 def join_line(order: pd.Series, line: pd.Series, sep: str = "/") -> pd.Series:
@@ -66,7 +79,7 @@ def check_unknown(
     mask = values.notna() & ~values.isin(known)
     if not mask.any():
         return
-    message = pd.Series(f"no such {what}.", index=values.index)
+    message = pd.Series(f"no such {what}.", index=values.index[mask.to_numpy(bool)])
     near = _case_insensitive_match(values[mask], known)
     hinted = near.notna()
     message[near.index[hinted]] = (

@@ -33,9 +33,11 @@ from prepaid_recon.validate.collector import Findings, Table
 from prepaid_recon.validate.lookups import (
     KEY_SEPARATOR,
     check_unknown,
+    find,
     join_line,
     line_key,
     lookup,
+    lookup_at,
 )
 from prepaid_recon.validate.sheets import after_cutoff, bad_currency
 
@@ -110,24 +112,29 @@ def check_link(
 ) -> pd.Series:
     """An explicit link must name a service line of a confirmed order of the same customer.
 
-    Returns the mask of rows whose link names an existing line of the customer's confirmed
-    order in this run.
+    ``customer`` is the customer of each row, or at least of each row that gives both ``order``
+    and ``line``: only those rows are links, so only they are looked at (of millions of
+    timesheets, the few with a link of their own).  Returns the mask of rows whose link names an
+    existing line of the customer's confirmed order in this run.
     """
     has = link_order.notna() & link_line.notna()
-    key = join_line(link_order, link_line, KEY_SEPARATOR)
-    exists = has & key.isin(facts.index)
-    shown = join_line(link_order[has], link_line[has])  # the links as typed, where given
+    rows = has.to_numpy(bool)
+    order, line = link_order[rows], link_line[rows]
+    key = join_line(order, line, KEY_SEPARATOR)
+    exists = key.isin(facts.index)
+    shown = join_line(order, line)  # the links as typed, where given
     f.add(
         Code.UNKNOWN_REFERENCE,
         t,
-        has & ~exists,
+        ~exists,
         column,
         "no such order line (order and line).",
         values=shown,
     )
     fact = facts.reindex(key.where(exists))
-    fact.index = t.data.index
-    in_run = fact["in_run"].fillna(True).astype(bool) | ~check_after
+    fact.index = key.index
+    customer = customer.reindex(key.index)
+    in_run = fact["in_run"].fillna(True).astype(bool) | ~check_after[rows]
     other = exists & fact["customer"].ne(customer) & customer.notna()
     f.add(
         Code.INVALID_LINK,
@@ -179,7 +186,9 @@ def check_link(
         "line" if link_order.notna().any() else "order",
         "give both 'order' and 'line', or neither.",
     )
-    return ok
+    linked = np.zeros(len(link_order), dtype=bool)
+    linked[rows] = ok.to_numpy(bool)
+    return pd.Series(linked, index=link_order.index)
 
 
 def check_tickets(
@@ -225,6 +234,18 @@ def check_timesheets(
     tasks: pd.DataFrame,
     period: Period | None,
 ) -> None:
+    """The cross-sheet checks of the timesheets (millions of rows: see below).
+
+    A ticket or a task each; unique ids; existing tickets and tasks; explicit links
+    (:func:`check_link`); time on lines not sold in a unit of time
+    (:func:`_time_on_non_time_lines`); time on a team without timesheets; entries exported
+    twice; dates before their ticket's creation or after the cut-off.
+
+    Each row's ticket is found once, as its position among the tickets; what the checks need
+    of it (its team, its creation date, the line it reaches) is taken through that position,
+    and text (a customer, a line key, a message) is made only for the rows concerned: those
+    with a link of their own, those flagged.
+    """
     d = t.data
     tickets = tables["tickets"].data.drop_duplicates("ticket").set_index("ticket")
     teams = tables["teams"].data.drop_duplicates("team").set_index("team")
@@ -254,21 +275,24 @@ def check_timesheets(
     f.add(Code.DUPLICATE_KEY, t, dup_id, "timesheet", "this timesheet id is already used.")
     check_unknown(f, t, "ticket", tickets.index, "ticket in the tickets sheet")
     check_unknown(f, t, "task", tasks.index, "task created by a confirmed order (see tasks.xlsx)")
-    customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
     in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
+    linked = (d["order"].notna() & d["line"].notna()).to_numpy(bool)
+    customer = _customer(d["ticket"][linked], d["task"][linked], tickets, tasks)
     check_link(f, t, d["order"], d["line"], customer, facts, "order", in_scope)
-    _time_on_non_time_lines(t, f, tickets, teams, tasks, facts, period)
-    team = d["ticket"].map(tickets["team"])
-    on_ticket = team.map(teams["timesheet_on_ticket"]).astype("boolean").fillna(True).astype(bool)
+    ticket_at = find(d["ticket"], tickets.index)  # each row's ticket: its position, or -1
+    _time_on_non_time_lines(t, f, tickets, teams, tasks, facts, period, ticket_at)
+    team_fact = _team_fact(tickets, teams["timesheet_on_ticket"]).astype("boolean")
+    on_ticket = team_fact.fillna(True).astype(bool).to_numpy()
     f.add(
         Code.TEAM_WITHOUT_TIMESHEETS,
         t,
-        d["ticket"].notna() & ~on_ticket,
+        d["ticket"].notna() & ~pd.Series(on_ticket[ticket_at], index=d.index),
         "ticket",
         "time logged on a ticket of a team without timesheet_on_ticket.",
     )
     _possible_duplicates(t, f)
-    created = lookup(d["ticket"], tickets["created"])
+    created = lookup_at(tickets["created"], ticket_at, d.index)
+    del ticket_at
     f.add(
         Code.BEFORE_TICKET_CREATED,
         t,
@@ -277,6 +301,20 @@ def check_timesheets(
         "timesheet dated before its ticket was created.",
     )
     after_cutoff(f, t, "date", period, "dated after the cut-off", "counted in a later period")
+
+
+def _customer(
+    ticket: pd.Series, task: pd.Series, tickets: pd.DataFrame, tasks: pd.DataFrame
+) -> pd.Series:
+    """A timesheet's customer: its ticket's, else its task's."""
+    return lookup(ticket, tickets["customer"]).fillna(lookup(task, tasks["customer"]))
+
+
+def _team_fact(tickets: pd.DataFrame, by_team: pd.Series) -> pd.Series:
+    """``by_team`` of each ticket's team, in the tickets' order, then, last, that of a missing
+    team (a row whose ticket is not found has none): ``values[ticket_at]`` is each row's."""
+    missing = pd.Series([None], dtype=tickets["team"].dtype)
+    return pd.concat([tickets["team"], missing], ignore_index=True).map(by_team)
 
 
 def _repeats(values: pd.Series) -> pd.Series:
@@ -306,6 +344,7 @@ def _time_on_non_time_lines(
     tasks: pd.DataFrame,
     facts: pd.DataFrame,
     period: Period | None,
+    ticket_at: np.ndarray,
 ) -> None:
     """Time reaching a prepaid or timesheet line not sold in a unit of time (RULES section 3).
 
@@ -317,14 +356,20 @@ def _time_on_non_time_lines(
     receive time (not a service line of a confirmed order of this run) or a link to another
     customer's line is reported as a link problem instead.  A ticket or a task linked to such
     a line is valid by itself: Odoo allows that link.
+
+    Each row's line is found as a position among the lines (``facts``): through its ticket
+    (``ticket_at``, its position among the tickets) or its task, whose lines are found once per
+    ticket and per task; a line key is made only for the rows with a link of their own.  The
+    customers are compared only on the rows that bring time to such a line.
     """
     d = t.data
     in_scope = (d["date"] <= period.cutoff_ts) if period is not None else d["date"].notna()
-    brings_time = d["billable"].astype(bool) & in_scope
+    brings_time = (d["billable"].astype(bool) & in_scope).to_numpy(bool)
     explicit = d["order"].notna() & d["line"].notna()
     by_task = ~explicit & d["ticket"].isna() & d["task"].notna()
     by_ticket = ~explicit & d["ticket"].notna()
 
+    lines = facts.index.to_series()
     task_key = join_line(tasks["order"], tasks["line"], KEY_SEPARATOR)
     own = tickets["order"].notna() & tickets["line"].notna()
     ticket_key = join_line(tickets["order"], tickets["line"], KEY_SEPARATOR).where(
@@ -333,32 +378,37 @@ def _time_on_non_time_lines(
     reinvoicing = tickets["team"].map(teams["time_reinvoicing"]).astype("boolean")
     ticket_key = ticket_key.where(reinvoicing.fillna(False).astype(bool))
 
-    key = join_line(d["order"], d["line"], KEY_SEPARATOR).where(explicit)
-    key = key.fillna(lookup(d["task"], task_key).where(by_task))
-    key = key.fillna(lookup(d["ticket"], ticket_key).where(by_ticket))
-    at = positions(key, facts.index.to_series())  # each row's line among the facts, or -1
-    found, clip = at >= 0, np.where(at >= 0, at, 0)
-
-    def line_fact(name: str, missing: bool) -> pd.Series:
-        """A yes/no fact of each row's line; ``missing`` where there is none (or it is NA)."""
-        values = facts[name].fillna(missing).astype(bool).to_numpy()
-        taken = values[clip] if len(values) else np.full(len(clip), missing)
-        return pd.Series(np.where(found, taken, missing), index=d.index)
-
-    customer = lookup(d["ticket"], tickets["customer"]).fillna(lookup(d["task"], tasks["customer"]))
-    receives = (
-        line_fact("confirmed", False)
-        & line_fact("service", False)
-        & line_fact("in_run", False)
-        & ~(customer.notna() & lookup(key, facts["customer"]).ne(customer))
+    at = np.full(len(d), -1, dtype=np.intp)  # each row's line among the facts, or -1
+    rows = np.flatnonzero(explicit.to_numpy(bool))
+    at[rows] = positions(
+        join_line(d["order"].iloc[rows], d["line"].iloc[rows], KEY_SEPARATOR), lines
     )
-    by_hours = line_fact("time_billed", False)
-    not_time = by_hours & ~line_fact("time_unit", True)
-    flagged = brings_time & key.notna() & receives & not_time
-    if not flagged.any():
+    rows = np.flatnonzero(by_task.to_numpy(bool))
+    task_line = np.append(positions(task_key, lines), -1)  # -1 last: a row whose task is unknown
+    at[rows] = task_line[find(d["task"].iloc[rows], tasks.index)]
+    rows = np.flatnonzero(by_ticket.to_numpy(bool))
+    ticket_line = np.append(positions(ticket_key, lines), -1)
+    at[rows] = ticket_line[ticket_at[rows]]
+
+    def line_fact(name: str, missing: bool) -> np.ndarray:
+        """A yes/no fact of each line, then ``missing`` last (for the rows without a line)."""
+        return np.append(facts[name].fillna(missing).astype(bool).to_numpy(), missing)
+
+    receives = line_fact("confirmed", False) & line_fact("service", False)
+    receives &= line_fact("in_run", False)
+    not_time = line_fact("time_billed", False) & ~line_fact("time_unit", True)
+    rows = np.flatnonzero(brings_time & (receives & not_time)[at])
+    at = at[rows]
+    # The line's customer must be the row's, else it is a link problem (see check_link).
+    customer = _customer(d["ticket"].iloc[rows], d["task"].iloc[rows], tickets, tasks)
+    other = customer.notna() & lookup_at(facts["customer"], at, customer.index).ne(customer)
+    rows, at = rows[~other.to_numpy(bool)], at[~other.to_numpy(bool)]
+    if not len(rows):
         return
-    fact = facts.reindex(key[flagged].to_numpy())  # messages for the flagged rows only
-    fact.index = d.index[flagged.to_numpy(bool)]
+    flagged = pd.Series(np.zeros(len(d), dtype=bool), index=d.index)
+    flagged.iloc[rows] = True
+    fact = facts.iloc[at]  # messages for the flagged rows only
+    fact.index = d.index[rows]
     line = join_line(fact["order"], fact["line"])
     sold = (
         ": a "
@@ -374,7 +424,7 @@ def _time_on_non_time_lines(
     ):
         values = None
         if column == "order":
-            values = join_line(d.loc[flagged, "order"], d.loc[flagged, "line"])
+            values = join_line(d["order"].iloc[rows], d["line"].iloc[rows])
         f.add(Code.NON_TIME_UNIT_LINK, t, flagged & mask, column, way + line + sold, values=values)
 
 
