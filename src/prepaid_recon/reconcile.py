@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from prepaid_recon.contract import outputs
@@ -129,7 +130,8 @@ def run(inputs: Inputs, options: Options) -> Result:
 
     # Which time each document bills, and each prepaid block's running balance.
     is_counted = linked["status"].eq(linking.COUNTED).to_numpy(bool)
-    policy = _line_column(linked, ctx, "invoicing_policy").where(is_counted)
+    at = _line_positions(linked, ctx)
+    policy = _line_column(at, ctx, "invoicing_policy", linked.index).where(is_counted)
     on_timesheet_lines = is_counted & policy.eq("timesheet").fillna(False).to_numpy(bool)
     documents = attribution.billing_documents(
         ledger, draft_lines, ctx, pd.Timestamp(options.effective_invoice_date)
@@ -137,7 +139,8 @@ def run(inputs: Inputs, options: Options) -> Result:
     attributed = attribution.attribute(
         linked.loc[on_timesheet_lines, [*KEY, "date", "hours", "invoice"]], documents, ctx
     )
-    on_blocks = is_counted & _line_column(linked, ctx, "prepaid_time").fillna(False).to_numpy(bool)
+    prepaid_time = _line_column(at, ctx, "prepaid_time", linked.index)
+    on_blocks = is_counted & prepaid_time.fillna(False).to_numpy(bool)
     usage = balances.block_usage(linked.loc[on_blocks, [*KEY, "date", "hours"]], ctx)
     linked["invoice"] = linked["invoice"].where(~is_counted, attributed.invoice).astype("str")
     linked["billed_hours"] = attributed.billed_hours.reindex(linked.index)
@@ -214,10 +217,18 @@ def _customer_of_time(
     return customer.astype("str")
 
 
-def _line_column(frame: pd.DataFrame, ctx: pd.DataFrame, column: str) -> pd.Series:
-    """A column of each row's order line (``order``/``line``), aligned on ``frame``."""
+def _line_positions(frame: pd.DataFrame, ctx: pd.DataFrame) -> np.ndarray:
+    """Each row's order line (``order``/``line``) as its position in ``ctx`` (-1 for none),
+    looked up once for every column taken from it."""
     keys = pd.MultiIndex.from_arrays(
         [frame["order"].to_numpy(object), frame["line"].astype("Int64")]
     )
-    values = ctx.set_index(KEY)[column].reindex(keys).to_numpy()
-    return pd.Series(values, index=frame.index)
+    return pd.MultiIndex.from_frame(ctx[KEY]).get_indexer(keys)
+
+
+def _line_column(at: np.ndarray, ctx: pd.DataFrame, column: str, index: pd.Index) -> pd.Series:
+    """A column of each row's order line (positions from :func:`_line_positions`), NA where
+    the row has none."""
+    values = ctx[column].to_numpy(object)
+    taken = values[np.where(at >= 0, at, 0)] if len(values) else np.full(len(at), None)
+    return pd.Series(taken, index=index).where(at >= 0)
