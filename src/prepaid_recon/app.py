@@ -245,21 +245,30 @@ def _hints(input_path: Path, read: ReadResult) -> list[str]:
     return suggest_profiles(input_path)
 
 
-def write_mapping_start(directory: Path, profile: str) -> list[Path]:
-    """``init --mapping NAME``: the built-in profile as an editable ``prepaid-recon.toml`` (found
-    in INPUT without ``--mapping``) and ``EXPORT-CHECKLIST.md``, the choices to make in the
-    source system's export dialog. An existing file is never overwritten (exit 2)."""
+def mapping_start_files(profile: str) -> list[str]:
+    """The files ``init --mapping NAME`` writes besides the templates; a name that is not a
+    built-in profile is a usage error (exit 2)."""
     if profile not in builtin_profiles():
         raise UsageError(
             f"--mapping {profile}: not a built-in profile ({', '.join(builtin_profiles())})."
         )
+    return [MAPPING_FILE, CHECKLIST_FILE]
+
+
+def write_mapping_start(directory: Path, profile: str, *, force: bool = False) -> list[Path]:
+    """``init --mapping NAME``: the built-in profile as an editable ``prepaid-recon.toml`` (found
+    in INPUT without ``--mapping``) and ``EXPORT-CHECKLIST.md``, the choices to make in the
+    source system's export dialog. An existing file is not overwritten (exit 2, nothing
+    written) unless ``force`` (``init --force``)."""
+    names = mapping_start_files(profile)
     text = builtin_text(profile)
     mapping = parse_mapping(text, f"{profile}.toml")
-    targets = {MAPPING_FILE: text, CHECKLIST_FILE: _checklist(mapping)}
+    targets = dict(zip(names, [text, _checklist(mapping)], strict=True))
     existing = [name for name in targets if (directory / name).exists()]
-    if existing:
+    if existing and not force:
         raise UsageError(
-            f"{', '.join(existing)} already in {directory}: nothing written (move it away first)."
+            f"{', '.join(existing)} already in {directory}: nothing written "
+            "(move it away first, or use --force to overwrite)."
         )
     out = []
     for name, content in targets.items():

@@ -18,6 +18,8 @@ shared with :mod:`prepaid_recon.synthetic`, which writes generated inputs in the
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -309,13 +311,40 @@ def add_instructions(book: Workbook, formats: Formats, sheets: tuple[str, ...]) 
     return ws
 
 
-def write_templates(folder: Path | str) -> list[Path]:
+def existing_files(folder: Path | str, names: Iterable[str]) -> list[Path]:
+    """The files of ``folder`` that writing ``names`` into it would replace, in the order of
+    ``names``: same name in any letter case (the reader takes ``Teams.xlsx`` for
+    ``teams.xlsx``, so writing beside it would leave two).  A missing folder holds none."""
+    folder = Path(folder)
+    try:
+        present = {entry.name.lower(): entry for entry in folder.iterdir()}
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [present[name.lower()] for name in names if name.lower() in present]
+
+
+def refuse_existing(folder: Path | str, names: Iterable[str]) -> None:
+    """Raise :class:`FileExistsError` naming every file of ``folder`` that writing ``names``
+    would replace; nothing has been written when it is raised (``init``/``sample`` without
+    ``--force``)."""
+    found = existing_files(folder, names)
+    if found:
+        listed = ", ".join(path.name for path in found)
+        raise FileExistsError(
+            errno.EEXIST, f"{listed} already in {folder}: nothing written", str(folder)
+        )
+
+
+def write_templates(folder: Path | str, *, overwrite: bool = True) -> list[Path]:
     """Write the blank input workbooks into ``folder`` (created if needed); return their paths.
 
     Each workbook holds its data sheets (header row only) and an ``instructions`` sheet.
-    Existing files of the same names are overwritten.
+    Existing files of the same names are overwritten, unless ``overwrite`` is false: then
+    :func:`refuse_existing` raises before anything is written.
     """
     folder = Path(folder)
+    if not overwrite:
+        refuse_existing(folder, WORKBOOKS)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for file_name, sheets in WORKBOOKS.items():
