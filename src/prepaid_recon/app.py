@@ -51,33 +51,90 @@ from prepaid_recon.xlsx.writer import EXCEL_MAX_DATA_ROWS, SheetSpec, write_work
 __all__ = [
     "Checked",
     "Options",
+    "Progress",
     "RunOutcome",
     "Stages",
+    "input_notices",
     "run_month",
     "validate_only",
     "write_outputs",
 ]
 
 
-class Stages:
-    """Times each stage of a run (for ``--profile``) and announces it (progress on a terminal)."""
+@dataclass(frozen=True)
+class Progress:
+    """Where a stage of a run is, for a progress display.
 
-    def __init__(self, announce: Callable[[str], None] | None = None) -> None:
-        self.announce = announce
+    ``item`` is what the stage works on now (a file being written; empty while a stage works
+    as a whole), ``rows`` the rows done so far in the stage and ``total`` the rows it will do
+    (``None`` when not known yet), ``elapsed`` the seconds since the stage began, ``done`` true
+    once, when the stage has ended (``rows`` then counts every row of the stage).
+    """
+
+    stage: str
+    item: str = ""
+    rows: int = 0
+    total: int | None = None
+    elapsed: float = 0.0
+    done: bool = False
+    files: tuple[int, int] = (0, 0)
+    """For ``write``: files finished and files to write."""
+
+    @property
+    def rate(self) -> float | None:
+        """Rows per second so far, when there are rows and time to divide."""
+        return self.rows / self.elapsed if self.rows and self.elapsed > 0 else None
+
+
+class Stages:
+    """Times each stage of a run (for ``--profile``) and reports its progress (a display on a
+    terminal): a :class:`Progress` when a stage begins, as it advances, and when it ends."""
+
+    def __init__(self, report: Callable[[Progress], None] | None = None) -> None:
+        self.report = report
         self.times: dict[str, float] = {}
+        self._stage = ""
+        self._start = 0.0
+        self._rows = 0
+        self._files = (0, 0)
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
-        if self.announce is not None:
-            self.announce(f"{name}...")
-        start = time.perf_counter()
+        self._stage, self._start, self._rows, self._files = name, time.perf_counter(), 0, (0, 0)
+        self._emit(Progress(name))
         yield
-        self.times[name] = time.perf_counter() - start
+        self.times[name] = elapsed = time.perf_counter() - self._start
+        self._emit(Progress(name, "", self._rows, None, elapsed, True, self._files))
+
+    def rows(self, count: int) -> None:
+        """The current stage handled ``count`` rows in all (what its end reports)."""
+        self._rows = count
+
+    def advance(self, item: str, rows: int, total: int, files: tuple[int, int]) -> None:
+        """The current stage is at ``item``, ``rows`` of ``total`` rows done."""
+        self._rows, self._files = rows, files
+        elapsed = time.perf_counter() - self._start
+        self._emit(Progress(self._stage, item, rows, total, elapsed, files=files))
+
+    def _emit(self, progress: Progress) -> None:
+        if self.report is not None:
+            self.report(progress)
 
     def profile(self) -> str:
         """``read=0.52s validate=...`` and the total, in the order the stages ran."""
         parts = " ".join(f"{k}={v:.2f}s" for k, v in self.times.items())
         return f"profile: {parts} total={sum(self.times.values()):.2f}s"
+
+
+def input_notices(row_counts: Mapping[str, int]) -> list[str]:
+    """What a run on this input must not keep quiet about although it is no error: no
+    timesheets (nothing was delivered), no order lines (nothing to reconcile against)."""
+    notices = []
+    if row_counts.get("timesheets") == 0:
+        notices.append("0 timesheets in the input: no hours to count, consume or invoice.")
+    if row_counts.get("order_lines") == 0:
+        notices.append("0 order lines in the input: no order line or prepaid block to reconcile.")
+    return notices
 
 
 @dataclass
@@ -98,9 +155,11 @@ def write_outputs(
     refuse: Path | str | None = None,
     stale: Sequence[str] = (),
     max_rows: int = EXCEL_MAX_DATA_ROWS,
+    stages: Stages | None = None,
 ) -> list[str]:
     """Publish the workbooks (laid out by the reports) and plain files (``run.json``) into OUT
-    as one set: all of them or none (see :func:`prepaid_recon.publish.publish`)."""
+    as one set: all of them or none (see :func:`prepaid_recon.publish.publish`).  ``stages``
+    hears of each file as it is written, with the rows of the workbooks done so far."""
     names = [*workbooks, *(extra_files or {})]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate output file names: {names}")
@@ -110,7 +169,36 @@ def write_outputs(
     }
     for name, data in (extra_files or {}).items():
         files[name] = partial(Path.write_bytes, data=data)
+    if stages is not None:
+        files = _counted(
+            files, {name: _rows_of(sheets) for name, sheets in workbooks.items()}, stages
+        )
     return publish(out_dir, files, refuse=refuse, stale=stale)
+
+
+def _rows_of(sheets: Sequence[SheetSpec]) -> int:
+    return sum(len(spec.frame) for spec in sheets)
+
+
+def _counted(
+    files: Mapping[str, FileWriter], rows: Mapping[str, int], stages: Stages
+) -> dict[str, FileWriter]:
+    """The writers of ``files``, each telling ``stages`` which file it writes and, once it is
+    written, how many of the stage's rows are done."""
+    total = sum(rows.values())
+    done = 0
+
+    def counted(path: Path, name: str, index: int, write: FileWriter) -> None:
+        nonlocal done
+        stages.advance(name, done, total, (index, len(files)))
+        write(path)
+        done += rows.get(name, 0)
+        stages.advance(name, done, total, (index + 1, len(files)))
+
+    return {
+        name: partial(counted, name=name, index=index, write=write)
+        for index, (name, write) in enumerate(files.items())
+    }
 
 
 def _write_book(path: Path, *, sheets: Sequence[SheetSpec], max_rows: int) -> None:
@@ -156,8 +244,10 @@ def run_month(
             read = read_inputs(input_path, mapping)
             hashes = read.hashes()
             sources = {sheet: table.file for sheet, table in read.tables.items()}
+            stages.rows(_rows_read(read))
         with stages("validate"):
             validated = validate(read, options.period, options.currency)
+            stages.rows(sum(validated.row_counts.values()))
         del read  # the raw tables: nothing past validation reads them
         result = None
         findings = validated.findings
@@ -178,6 +268,7 @@ def run_month(
             result=result,
             files_written=[*workbooks, RUN_JSON],
             out_dir=str(out_dir),
+            notices=input_notices(validated.row_counts),
         )
         with stages("write"):
             write_outputs(
@@ -186,9 +277,14 @@ def run_month(
                 {RUN_JSON: summary.manifest_bytes()},
                 refuse=input_path,
                 stale=OUTPUT_FILES,
+                stages=stages,
             )
     code = EXIT_OK if result is not None else EXIT_INPUT_ERRORS
     return RunOutcome(code, findings, summary, stages)
+
+
+def _rows_read(read: ReadResult) -> int:
+    return sum(len(table.frame) for table in read.tables.values())
 
 
 def _with_run_findings(findings: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
@@ -211,6 +307,10 @@ class Checked:
     mapping: list[str]
     hints: list[str]
     """Built-in profiles whose headers the input's files match, when none was applied."""
+    notices: list[str] = field(default_factory=list)
+    """What the input lacks without an error (:func:`input_notices`)."""
+    files: list[str] = field(default_factory=list)
+    """The files written into OUT (``exceptions.xlsx`` with ``--out``)."""
 
 
 def validate_only(
@@ -219,21 +319,30 @@ def validate_only(
     currency: str,
     out_dir: Path | None = None,
     mapping: str | None = None,
+    stages: Stages | None = None,
 ) -> Checked:
     """Check INPUT as a run would (without ``period``, the cut-off checks are skipped), and
     write ``exceptions.xlsx`` into ``out_dir`` when one is given (under OUT's lock, as a run;
     the other files of an earlier run in ``out_dir`` are kept)."""
-    if out_dir is None:
-        read = read_inputs(input_path, mapping)
-        return Checked(
-            validate(read, period, currency), describe_mapping(read), _hints(input_path, read)
-        )
-    _refuse_out_in_input(input_path, out_dir, [EXCEPTIONS])
-    with _out_lock(input_path, out_dir):
-        read = read_inputs(input_path, mapping)
-        validated = validate(read, period, currency)
-        write_outputs(out_dir, exceptions_workbook(validated.findings), refuse=input_path)
-    return Checked(validated, describe_mapping(read), _hints(input_path, read))
+    stages = stages if stages is not None else Stages()
+    lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if out_dir is not None:
+        _refuse_out_in_input(input_path, out_dir, [EXCEPTIONS])
+        lock = _out_lock(input_path, out_dir)
+    written: list[str] = []
+    with lock:
+        with stages("read"):
+            read = read_inputs(input_path, mapping)
+            stages.rows(_rows_read(read))
+        with stages("validate"):
+            validated = validate(read, period, currency)
+            stages.rows(sum(validated.row_counts.values()))
+        if out_dir is not None:
+            with stages("write"):
+                workbook = exceptions_workbook(validated.findings)
+                written = write_outputs(out_dir, workbook, refuse=input_path, stages=stages)
+    notices = input_notices(validated.row_counts)
+    return Checked(validated, describe_mapping(read), _hints(input_path, read), notices, written)
 
 
 def _hints(input_path: Path, read: ReadResult) -> list[str]:

@@ -35,6 +35,10 @@ class RunSummary:
     order_lines: int = 0
     upsell_lines: int = 0
     drafts: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """What the run must say although it is no finding: an input with 0 timesheets or 0
+    order lines (the console prints them on standard error; ``--json`` and run.json list
+    them)."""
 
     @classmethod
     def of_run(
@@ -48,6 +52,7 @@ class RunSummary:
         result: Result | None,
         files_written: Sequence[str],
         out_dir: str = "",
+        notices: Sequence[str] = (),
     ) -> RunSummary:
         """The summary of one run; ``result`` is None when the input had errors."""
         figures: dict[str, Any] = {}
@@ -72,6 +77,7 @@ class RunSummary:
             warnings=warnings,
             files_written=sorted(files_written),
             out_dir=out_dir,
+            notices=list(notices),
             **figures,
         )
 
@@ -85,6 +91,7 @@ class RunSummary:
             "options": self.options,
             "inputs": {"files": self.input_files, "row_counts": self.row_counts},
             "findings": {"errors": self.errors, "warnings": self.warnings},
+            "notices": self.notices,
             "control_totals": self.control_totals,
             "results": {
                 "orders": self.orders,
