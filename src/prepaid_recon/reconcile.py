@@ -129,25 +129,9 @@ def run(inputs: Inputs, options: Options) -> Result:
     draft_invoices["service_to"] = cutoff
 
     # Which time each document bills, and each prepaid block's running balance.
-    is_counted = linked["status"].eq(linking.COUNTED).to_numpy(bool)
-    at = _line_positions(linked, ctx)
-    policy = _line_column(at, ctx, "invoicing_policy", linked.index).where(is_counted)
-    on_timesheet_lines = is_counted & policy.eq("timesheet").fillna(False).to_numpy(bool)
-    documents = attribution.billing_documents(
-        ledger, draft_lines, ctx, pd.Timestamp(options.effective_invoice_date)
+    parts, documents, policy = _attribute_and_balance(
+        linked, ctx, ledger, draft_lines, pd.Timestamp(options.effective_invoice_date)
     )
-    attributed = attribution.attribute(
-        linked.loc[on_timesheet_lines, [*KEY, "date", "hours", "invoice"]], documents, ctx
-    )
-    prepaid_time = _line_column(at, ctx, "prepaid_time", linked.index)
-    on_blocks = is_counted & prepaid_time.fillna(False).to_numpy(bool)
-    usage = balances.block_usage(linked.loc[on_blocks, [*KEY, "date", "hours"]], ctx)
-    linked["invoice"] = linked["invoice"].where(~is_counted, attributed.invoice).astype("str")
-    linked["billed_hours"] = attributed.billed_hours.reindex(linked.index)
-    for column in ("block_remaining_hours", "beyond_block_hours"):
-        linked[column] = usage[column].reindex(linked.index)
-    first = usage["first_beyond_block"].reindex(linked.index, fill_value=False)
-    linked["first_beyond_block"] = first.astype(bool)  # False off prepaid blocks
 
     balance_frame = balances.prepaid_balances(line_frame, start)
     customer_frame = balances.customer_balances(balance_frame)
@@ -157,33 +141,15 @@ def run(inputs: Inputs, options: Options) -> Result:
     ticket_frame = hours.ticket_hours(tickets_linked, audit, start)
     employee_frame = hours.employee_hours(audit, start)
     totals = hours.control_totals(audit, start)
-
-    unbilled_time = unbilled.unbilled_time(
-        linked,
-        tickets_linked,
-        task_frame,
-        inputs.orders,
-        ctx,
-        usage["beyond_block_hours"],
-        cutoff,
-    )
-    no_line_reason = unbilled_time.loc[
-        unbilled_time["reason"].ne(unbilled.BEYOND_BLOCK).to_numpy(bool), "reason"
-    ]
-    bridge = hours.hours_bridge(
-        linked,
-        policy,
-        usage["beyond_block_hours"],
-        no_line_reason,
-        {r: unbilled.EXPLAINED[r] for r in unbilled.REASONS if r != unbilled.BEYOND_BLOCK},
-        start,
+    unbilled_frame, unbilled_groups, bridge = _unbilled_work(
+        linked, tickets_linked, task_frame, inputs.orders, ctx, policy, period
     )
 
     conservation.check_conservation(
         inputs.timesheets.reset_index(drop=True), audit, totals, line_frame
     )
     conservation.check_bridge(bridge)
-    conservation.check_attribution(attributed.parts, documents)
+    conservation.check_attribution(parts, documents)
     return Result(
         invoices=draft_invoices,
         invoice_lines=draft_lines[[*invoicing.INVOICE_LINE_COLUMNS, "tax_rate"]],
@@ -197,11 +163,75 @@ def run(inputs: Inputs, options: Options) -> Result:
         control_totals=totals,
         tasks=task_frame,
         projects=project_frame,
-        attribution=attributed.parts,
-        unbilled=unbilled.unbilled_summary(unbilled_time, ctx, start),
-        unbilled_groups=unbilled.unbilled_groups(unbilled_time, start),
+        attribution=parts,
+        unbilled=unbilled_frame,
+        unbilled_groups=unbilled_groups,
         bridge=bridge,
         tickets_input=inputs.tickets,
+    )
+
+
+def _attribute_and_balance(
+    linked: pd.DataFrame,
+    ctx: pd.DataFrame,
+    ledger: pd.DataFrame,
+    draft_lines: pd.DataFrame,
+    invoice_date: pd.Timestamp,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Attribute the documents of every ``timesheet`` line to its time, and run each prepaid
+    block's balance; writes the audit's ``invoice``, ``billed_hours``, ``block_remaining_hours``,
+    ``beyond_block_hours`` and ``first_beyond_block`` into ``linked``. Returns the attributed
+    parts, the documents, and each counted row's line policy (a categorical, NA when not
+    counted). Its working frames are freed on return (a million-row run holds them once)."""
+    is_counted = linked["status"].eq(linking.COUNTED).to_numpy(bool)
+    at = _line_positions(linked, ctx)
+    policy = _line_column(at, ctx, "invoicing_policy", linked.index).where(is_counted)
+    policy = policy.astype("category")
+    on_timesheet_lines = is_counted & policy.eq("timesheet").fillna(False).to_numpy(bool)
+    documents = attribution.billing_documents(ledger, draft_lines, ctx, invoice_date)
+    attributed = attribution.attribute(
+        linked.loc[on_timesheet_lines, [*KEY, "date", "hours", "invoice"]], documents, ctx
+    )
+    prepaid_time = _line_column(at, ctx, "prepaid_time", linked.index)
+    on_blocks = is_counted & prepaid_time.fillna(False).to_numpy(bool)
+    usage = balances.block_usage(linked.loc[on_blocks, [*KEY, "date", "hours"]], ctx)
+    linked["invoice"] = linked["invoice"].where(~is_counted, attributed.invoice).astype("str")
+    linked["billed_hours"] = attributed.billed_hours.reindex(linked.index)
+    for column in ("block_remaining_hours", "beyond_block_hours"):
+        linked[column] = usage[column].reindex(linked.index)
+    first = usage["first_beyond_block"].reindex(linked.index, fill_value=False)
+    linked["first_beyond_block"] = first.astype(bool)  # False off prepaid blocks
+    return attributed.parts, documents, policy
+
+
+def _unbilled_work(
+    linked: pd.DataFrame,
+    tickets: pd.DataFrame,
+    tasks: pd.DataFrame,
+    orders: pd.DataFrame,
+    ctx: pd.DataFrame,
+    policy: pd.Series,
+    period: Period,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Unbilled work per customer and reason (the ``unbilled`` sheet), per ticket (the
+    warnings), and the hours bridge; the row-level unbilled time is freed on return."""
+    start, cutoff = period.start_ts, period.cutoff_ts
+    time = unbilled.unbilled_time(
+        linked, tickets, tasks, orders, ctx, linked["beyond_block_hours"], cutoff
+    )
+    no_line = time.loc[time["reason"].ne(unbilled.BEYOND_BLOCK).to_numpy(bool), "reason"]
+    bridge = hours.hours_bridge(
+        linked,
+        policy,
+        linked["beyond_block_hours"],
+        no_line,
+        {r: unbilled.EXPLAINED[r] for r in unbilled.REASONS if r != unbilled.BEYOND_BLOCK},
+        start,
+    )
+    return (
+        unbilled.unbilled_summary(time, ctx, start),
+        unbilled.unbilled_groups(time, start),
+        bridge,
     )
 
 

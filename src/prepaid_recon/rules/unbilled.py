@@ -261,41 +261,49 @@ def unbilled_summary(
             {c: "str" for c in ("customer", "reason", "priced_by", "currency")}
             | {"tickets": "int64", "timesheets": "int64"}
         )
-    lines = ctx.set_index(KEY)
+    # Work on codes: a million unbilled timesheets are grouped, their texts made per group.
+    line_keys = pd.MultiIndex.from_frame(ctx[KEY].astype({"line": "Int64"}))
     keys = pd.MultiIndex.from_arrays([time["order"].to_numpy(object), time["line"].astype("Int64")])
-    list_price = lines["product_price"] / lines["product_unit_hours"]
-    per_hour = list_price.reindex(keys).to_numpy("float64")
-    currency = lines["currency"].reindex(keys).to_numpy(object)
+    at = line_keys.get_indexer(keys)
+    hourly = (ctx["product_price"] / ctx["product_unit_hours"]).to_numpy("float64")
+    priced_line = np.isfinite(hourly)
+    if len(ctx):
+        at = np.where((at >= 0) & priced_line[np.where(at >= 0, at, 0)], at, -1)
+    customers, customer_names = pd.factorize(time["customer"], use_na_sentinel=False)
+    reasons = time["reason"].map({r: i for i, r in enumerate(REASONS)}).to_numpy("int64")
+    tickets, _ = pd.factorize(time["ticket"].fillna(time["task"]), use_na_sentinel=False)
+    in_period = (time["date"] >= period_start).to_numpy(bool)
+    hours = time["hours"].to_numpy("float64")
     frame = pd.DataFrame(
         {
-            "customer": time["customer"].to_numpy(object),
-            "reason": time["reason"].to_numpy(object),
-            "priced_by": np.where(
-                time["order"].notna().to_numpy(bool),
-                time["order"].fillna("").astype(str)
-                + "/"
-                + time["line"].astype("string").fillna(""),
-                "",
-            ),
-            "currency": pd.Series(currency).fillna("").to_numpy(object),
-            "list_price": per_hour,
-            "hours": time["hours"].to_numpy("float64"),
-            "hours_in_period": np.where(
-                (time["date"] >= period_start).to_numpy(bool), time["hours"], 0.0
-            ),
-            "ticket": time["ticket"].fillna(time["task"]).fillna("").to_numpy(object),
+            "c": customers,
+            "r": reasons,
+            "at": at,
+            "hours": hours,
+            "hours_in_period": np.where(in_period, hours, 0.0),
+            "t": tickets,
         }
     )
-    frame["priced_by"] = frame["priced_by"].where(np.isfinite(per_hour), "")
-    key = ["customer", "reason", "priced_by", "currency"]
-    sums = frame.groupby(key, sort=False, dropna=False).agg(
+    sums = frame.groupby(["c", "r", "at"], sort=False).agg(
         hours=("hours", "sum"),
         hours_in_period=("hours_in_period", "sum"),
-        tickets=("ticket", "nunique"),
+        tickets=("t", "nunique"),
         timesheets=("hours", "size"),
-        list_price=("list_price", "first"),
     )
     sums = sums.reset_index()
+    line_at = sums["at"].to_numpy()
+    known = line_at >= 0
+    safe = np.where(known, line_at, 0)
+    label = ctx["order"].astype(str) + "/" + ctx["line"].astype("Int64").astype(str)
+    sums["customer"] = np.asarray(customer_names, dtype=object)[sums["c"].to_numpy()]
+    sums["reason"] = np.asarray(REASONS, dtype=object)[sums["r"].to_numpy()]
+    if len(ctx):
+        currency = ctx["currency"].astype(object).to_numpy()
+        sums["priced_by"] = np.where(known, label.to_numpy(object)[safe], "")
+        sums["currency"] = np.where(known, currency[safe], "")
+        sums["list_price"] = np.where(known, hourly[safe], np.nan)
+    else:
+        sums["priced_by"], sums["currency"], sums["list_price"] = "", "", np.nan
     for col in ("hours", "hours_in_period"):
         sums[col] = round_half_away(sums[col].to_numpy("float64"), 1e-6)
     priced = sums["currency"].ne("").to_numpy(bool) & np.isfinite(sums["list_price"].to_numpy())
