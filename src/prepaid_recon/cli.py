@@ -284,7 +284,7 @@ class _Display:
 def _done_text(p: Progress) -> str:
     """``1,038 rows in 0.42 s (2,471 rows/s)``; the time alone for a stage without rows."""
     if p.files[1]:
-        rows = f"{p.files[1]} files, {p.rows:,} rows"
+        rows = f"{p.files[1]} file{'s' if p.files[1] != 1 else ''}, {p.rows:,} rows"
     else:
         rows = f"{p.rows:,} rows" if p.rows else ""
     rate = f" ({p.rate:,.0f} rows/s)" if p.rate is not None else ""
