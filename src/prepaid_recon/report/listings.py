@@ -12,6 +12,8 @@ invoice whose time does not tie (:func:`check_annex`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -50,13 +52,13 @@ def _timesheet_details(result: Result, source_rows: np.ndarray) -> pd.DataFrame:
     picked = audit.iloc[np.where(found, at, 0)] if len(audit) else audit.iloc[[]]
     subject = result.tickets_input.drop_duplicates("ticket").set_index("ticket")["subject"]
     out = pd.DataFrame(
-        {
-            "timesheet": picked["timesheet"].to_numpy(object),
+        {  # text kept in its own (Arrow) columns: a listing may hold a million rows
+            "timesheet": picked["timesheet"].reset_index(drop=True),
             "date": picked["date"].to_numpy("datetime64[ns]"),
-            "employee": picked["employee"].to_numpy(object),
-            "ticket": picked["ticket"].to_numpy(object),
-            "subject": picked["ticket"].map(subject).to_numpy(object),
-            "description": picked["description"].to_numpy(object),
+            "employee": picked["employee"].reset_index(drop=True),
+            "ticket": picked["ticket"].reset_index(drop=True),
+            "subject": picked["ticket"].map(subject).astype("str").reset_index(drop=True),
+            "description": picked["description"].reset_index(drop=True),
             "timesheet_hours": picked["hours"].to_numpy("float64"),
         }
     ) if len(picked) else pd.DataFrame(
@@ -70,11 +72,11 @@ def _timesheet_details(result: Result, source_rows: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _described(info: pd.DataFrame) -> dict[str, np.ndarray]:
+def _described(info: pd.DataFrame) -> dict[str, Any]:
     """The columns that say which timesheet a listing row is: id, date, employee, ticket, the
     ticket's subject, description."""
     columns = ("timesheet", "employee", "ticket", "subject", "description")
-    out = {c: info[c].to_numpy(object) for c in columns}
+    out = {c: info[c].array for c in columns}
     out["date"] = info["date"].to_numpy("datetime64[ns]")
     return out
 

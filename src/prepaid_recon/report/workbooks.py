@@ -190,7 +190,7 @@ def build_reports(
                 to_invoice_by_customer(invoices),
                 currency_column="currency",
             ),
-            _spec("annex", annex(result), highlight=(_SUBTOTAL, _RESIDUAL)),
+            _spec("annex", _repeats_as_categories(annex(result)), highlight=(_SUBTOTAL, _RESIDUAL)),
         ],
         DELIVERED_VS_ORDERED: [
             _spec("summary", summary, charts=(chart,), cell_formats={"value": summary_formats}),
@@ -229,7 +229,7 @@ def build_reports(
             ),
             _spec(
                 "prepaid_usage",
-                prepaid_usage(result, options.period.start_ts),
+                _repeats_as_categories(prepaid_usage(result, options.period.start_ts)),
                 highlight=(
                     Highlight("first_beyond_block", "=", "TRUE", "bad"),
                     Highlight("beyond_block_hours", ">", "0", "warn"),
