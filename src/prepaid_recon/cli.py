@@ -525,6 +525,13 @@ def validate(
     callback=_date,
     help="Date of the drafts.  [default: the cut-off]",
 )
+@click.option(
+    "--alert-at",
+    metavar="PERCENT",
+    type=click.FloatRange(min=0, min_open=True, max=1000),
+    help="Flag prepaid blocks consumed past this % (near_threshold).  [default: each "
+    "product's upsell threshold]",
+)
 @click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
@@ -538,6 +545,7 @@ def run(
     currency: str,
     invoice_grouping: str,
     invoice_date: dt.date | None,
+    alert_at: float | None,
     mapping: str | None,
     as_json: bool,
     quiet: bool,
@@ -547,7 +555,7 @@ def run(
     from prepaid_recon.app import Options, Stages, run_month
 
     ctx.meta[_JSON] = "run" if as_json else None
-    options = Options(period, currency, invoice_grouping, invoice_date)
+    options = Options(period, currency, invoice_grouping, invoice_date, alert_at)
     out_dir = out_dir if out_dir is not None else Path("out") / str(period)
     with _progress(quiet) as display:
         stages = Stages(display)
