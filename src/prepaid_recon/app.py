@@ -256,6 +256,7 @@ def run_month(
         else:
             with stages("rules"):
                 result = reconcile.run(validated.inputs, options)
+            validated.inputs = None  # the parsed tables: the result holds what the reports need
             found = [threshold_findings(result, sources), unbilled_findings(result, sources)]
             findings = _with_run_findings(findings, pd.concat(found, ignore_index=True))
             workbooks = build_reports(result, options, findings)
@@ -270,6 +271,8 @@ def run_month(
             out_dir=str(out_dir),
             notices=input_notices(validated.row_counts),
         )
+        done = result is not None
+        del result  # what the workbooks do not show (the attribution's parts, ...) is freed
         with stages("write"):
             write_outputs(
                 out_dir,
@@ -279,7 +282,7 @@ def run_month(
                 stale=OUTPUT_FILES,
                 stages=stages,
             )
-    code = EXIT_OK if result is not None else EXIT_INPUT_ERRORS
+    code = EXIT_OK if done else EXIT_INPUT_ERRORS
     return RunOutcome(code, findings, summary, stages)
 
 
