@@ -403,6 +403,19 @@ def _print_notices(notices: Sequence[str]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+_CURRENCY_OPTION = click.option(
+    "--currency",
+    metavar="CODE",
+    default="USD",
+    show_default=True,
+    callback=_currency,
+    help="ISO 4217 currency of orders with none.",
+)
+_MAPPING_OPTION = click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+"""The options ``run`` and ``validate`` share, declared once."""
+
+
 @cli.command(
     epilog=_epilog(
         "prepaid-recon validate october --period 2026-10",
@@ -424,16 +437,9 @@ def _print_notices(notices: Sequence[str]) -> None:
     type=click.Path(path_type=Path),
     help="Also write exceptions.xlsx into DIR.",
 )
-@click.option(
-    "--currency",
-    metavar="CODE",
-    default="USD",
-    show_default=True,
-    callback=_currency,
-    help="ISO 4217 currency of orders with none.",
-)
-@click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@_CURRENCY_OPTION
+@_MAPPING_OPTION
+@_JSON_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.pass_context
 def validate(
@@ -504,14 +510,7 @@ def validate(
     type=click.Path(path_type=Path),
     help="Reports folder.  [default: ./out/YYYY-MM]",
 )
-@click.option(
-    "--currency",
-    metavar="CODE",
-    default="USD",
-    show_default=True,
-    callback=_currency,
-    help="ISO 4217 currency of orders with none.",
-)
+@_CURRENCY_OPTION
 @click.option(
     "--invoice-grouping",
     type=click.Choice(["order", "customer"]),
@@ -532,8 +531,8 @@ def validate(
     help="Flag prepaid blocks consumed past this % (near_threshold).  [default: each "
     "product's upsell threshold]",
 )
-@click.option("--mapping", metavar="NAME|FILE", help=MAPPING_HELP)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@_MAPPING_OPTION
+@_JSON_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("--profile", is_flag=True, help="Print the time of each stage on stderr.")
 @click.pass_context
