@@ -119,12 +119,14 @@ def unbilled_time(
         [TEAM_NOT_REINVOICING, LINE_NOT_AVAILABLE, NO_ORDER, ORDER_NOT_CONFIRMED, NO_BLOCK_LEFT],
         default=TICKET_NOT_LINKED,
     )
+    # Texts stay in Arrow columns and reasons are codes: a million unbilled rows hold no
+    # Python string each.
     no_line_time = pd.DataFrame(
         {
-            "customer": customer.astype(object).to_numpy(),
-            "reason": why,
-            "ticket": rows["ticket"].astype(object).to_numpy(),
-            "task": rows["task"].astype(object).to_numpy(),
+            "customer": customer.astype("str").array,
+            "reason": pd.Categorical(why, categories=REASONS),
+            "ticket": rows["ticket"].astype("str").array,
+            "task": rows["task"].astype("str").array,
             "order": rows["order"].astype(object).to_numpy(),
             "line": rows["line"].astype("Int64").to_numpy(),
             "date": rows["date"].to_numpy("datetime64[ns]"),
@@ -154,17 +156,18 @@ def unbilled_time(
     )
     beyond_time = pd.DataFrame(
         {
-            "customer": line_customer.reindex(keys).to_numpy(object),
-            "reason": BEYOND_BLOCK,
-            "ticket": over_rows["ticket"].astype(object).to_numpy(),
-            "task": over_rows["task"].astype(object).to_numpy(),
-            "order": over_rows["order"].astype(object).to_numpy(),
+            "customer": pd.Series(line_customer.reindex(keys).to_numpy(object)).astype("str").array,
+            "reason": pd.Categorical([BEYOND_BLOCK] * len(over_rows), categories=REASONS),
+            "ticket": over_rows["ticket"].astype("str").array,
+            "task": over_rows["task"].astype("str").array,
+            "order": over_rows["order"].astype("str").array,
             "line": over_rows["line"].astype("Int64").to_numpy(),
             "date": over_rows["date"].to_numpy("datetime64[ns]"),
             "hours": beyond.to_numpy("float64")[over],
         },
         index=over_rows.index,
     )
+    no_line_time["order"] = no_line_time["order"].astype("str")
     frames = [f for f in (beyond_time, no_line_time) if len(f)]
     if not frames:
         return no_line_time
@@ -204,11 +207,11 @@ def unbilled_groups(time: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFr
     part = time[time["date"] >= period_start]
     frame = pd.DataFrame(
         {
-            "customer": part["customer"].to_numpy(object),
-            "reason": part["reason"].to_numpy(object),
-            "ticket": part["ticket"].fillna("").to_numpy(object),
-            "task": part["task"].where(part["ticket"].isna(), "").fillna("").to_numpy(object),
-            "order": part["order"].fillna("").to_numpy(object),
+            "customer": part["customer"].fillna("").array,
+            "reason": part["reason"].astype(str).array,
+            "ticket": part["ticket"].fillna("").array,
+            "task": part["task"].where(part["ticket"].isna(), "").fillna("").array,
+            "order": part["order"].fillna("").array,
             "line": part["line"].astype("Int64").fillna(0).to_numpy(),
             "date": part["date"].to_numpy("datetime64[ns]"),
             "hours": part["hours"].to_numpy("float64"),
