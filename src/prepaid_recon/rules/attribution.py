@@ -190,9 +190,9 @@ class _Line:
         return [d for d in reversed(self.order_held) if len(self.held[d][0])]
 
 
-def _residual_kind(hours: float, step_hours: float, negative_doc: bool) -> str:
-    if negative_doc:
-        return PART_OVER_CREDIT
+def _residual_kind(hours: float, step_hours: float) -> str:
+    """What an invoice's quantity with no time behind it is: a difference of at most half the
+    unit's rounding step is the unit's rounding; more is time billed that was never logged."""
     if abs(hours) < step_hours / 2 + EPS:
         return PART_ROUNDING
     return PART_NO_TIME
@@ -267,7 +267,7 @@ def attribute(entries: pd.DataFrame, documents: pd.DataFrame, lines: pd.DataFram
                 taken_e, taken_a, rest = state.fill(i, want)
                 out.add(doc, e_rows[e_lo + taken_e], taken_a, PART_TIMESHEET, -1)
                 if rest > EPS:
-                    state.residual_kind[i] = _residual_kind(rest, step_hours, False)
+                    state.residual_kind[i] = _residual_kind(rest, step_hours)
                     out.add(doc, np.array([-1]), np.array([rest]), state.residual_kind[i], -1)
             elif want < -EPS:
                 named = d_reverses[d_lo + i]
