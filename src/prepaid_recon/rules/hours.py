@@ -55,7 +55,7 @@ def ticket_hours(
         ["status", "hours", "date", "ticket"],
     ]
     split = _hours_split(on_time, period_start)
-    split["ticket"] = on_time["ticket"].array  # Arrow text: no Python string per row
+    split["ticket"] = on_time["ticket"].to_numpy(object)
     split["date"] = on_time["date"].to_numpy()
     agg = split.groupby("ticket", sort=True).agg(
         hours=("hours", "sum"),
@@ -88,7 +88,7 @@ def employee_hours(audit: pd.DataFrame, period_start: pd.Timestamp) -> pd.DataFr
         audit["status"].ne("after_cutoff").to_numpy(bool), ["status", "hours", "date", "employee"]
     ]
     split = _hours_split(on_time, period_start)
-    split["employee"] = on_time["employee"].array  # Arrow text: no Python string per row
+    split["employee"] = on_time["employee"].to_numpy(object)
     figures = ["hours", "billable_hours", "non_billable_hours", *PERIOD_SPLIT]
     agg = split.groupby("employee", as_index=False, sort=True)[figures].sum()
     for col in figures:
