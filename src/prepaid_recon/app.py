@@ -367,21 +367,14 @@ def mapping_start_files(profile: str) -> list[str]:
     return [MAPPING_FILE, CHECKLIST_FILE]
 
 
-def write_mapping_start(directory: Path, profile: str, *, force: bool = False) -> list[Path]:
+def write_mapping_start(directory: Path, profile: str) -> list[Path]:
     """``init --mapping NAME``: the built-in profile as an editable ``prepaid-recon.toml`` (found
     in INPUT without ``--mapping``) and ``EXPORT-CHECKLIST.md``, the choices to make in the
-    source system's export dialog. An existing file is not overwritten (exit 2, nothing
-    written) unless ``force`` (``init --force``)."""
-    names = mapping_start_files(profile)
+    source system's export dialog. ``init`` refuses existing files of these names first, with
+    the workbooks' (unless ``--force``)."""
     text = builtin_text(profile)
     mapping = parse_mapping(text, f"{profile}.toml")
-    targets = dict(zip(names, [text, _checklist(mapping)], strict=True))
-    existing = [name for name in targets if (directory / name).exists()]
-    if existing and not force:
-        raise UsageError(
-            f"{', '.join(existing)} already in {directory}: nothing written "
-            "(move it away first, or use --force to overwrite)."
-        )
+    targets = dict(zip(mapping_start_files(profile), [text, _checklist(mapping)], strict=True))
     out = []
     for name, content in targets.items():
         path = directory / name

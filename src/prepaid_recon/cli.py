@@ -640,8 +640,8 @@ def init(directory: Path, mapping: str | None, force: bool) -> None:
     extra = mapping_start_files(mapping) if mapping else []
     _refuse_existing(directory, [*WORKBOOKS, *extra], force)
     directory.mkdir(parents=True, exist_ok=True)
-    written = write_mapping_start(directory, mapping, force=force) if mapping else []
-    for path in [*write_templates(directory, overwrite=force), *written]:
+    written = write_mapping_start(directory, mapping) if mapping else []
+    for path in [*write_templates(directory), *written]:
         click.echo(str(path))
 
 
@@ -712,7 +712,7 @@ def sample(directory: Path, n: int, seed: int, period_text: str, force: bool) ->
 
     _refuse_existing(directory, list(WORKBOOKS), force)  # a sample is every input workbook
     frames = generate(n, seed, period_text)
-    for path in write_inputs(frames, directory, overwrite=force):
+    for path in write_inputs(frames, directory):
         click.echo(str(path))
 
 

@@ -27,7 +27,6 @@ workbooks of CONTRACT section 2, in the layout of the templates
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,6 @@ from prepaid_recon.xlsx.templates import (
     Formats,
     add_sheet,
     column_names,
-    refuse_existing,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -613,25 +611,15 @@ def write_sheet(book: Workbook, formats: Formats, sheet: str, frame: pd.DataFram
                 _write_any(ws, row, c, v, formats)
 
 
-def input_files(sheets: Iterable[str]) -> list[str]:
-    """The workbooks :func:`write_inputs` writes for frames of these sheets, in its order."""
-    given = set(sheets)
-    return [name for name, names in WORKBOOKS.items() if given.intersection(names)]
-
-
-def write_inputs(
-    frames: dict[str, pd.DataFrame], folder: Path | str, *, overwrite: bool = True
-) -> list[Path]:
+def write_inputs(frames: dict[str, pd.DataFrame], folder: Path | str) -> list[Path]:
     """Write input frames as the workbooks of CONTRACT section 2; return the files written.
 
     ``frames`` maps sheet name -> frame whose columns are CONTRACT column names. A workbook is
     written when at least one of its sheets is given (``invoices.xlsx`` only with a ledger).
-    Existing files of the same names are overwritten, unless ``overwrite`` is false: then
-    :func:`~prepaid_recon.xlsx.templates.refuse_existing` raises before anything is written.
+    Existing files of the same names are overwritten: ``sample`` refuses them first unless
+    ``--force``.
     """
     folder = Path(folder)
-    if not overwrite:
-        refuse_existing(folder, input_files(frames))
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for file_name, sheets in WORKBOOKS.items():

@@ -18,7 +18,6 @@ shared with :mod:`prepaid_recon.synthetic`, which writes generated inputs in the
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,28 +322,14 @@ def existing_files(folder: Path | str, names: Iterable[str]) -> list[Path]:
     return [present[name.lower()] for name in names if name.lower() in present]
 
 
-def refuse_existing(folder: Path | str, names: Iterable[str]) -> None:
-    """Raise :class:`FileExistsError` naming every file of ``folder`` that writing ``names``
-    would replace; nothing has been written when it is raised (``init``/``sample`` without
-    ``--force``)."""
-    found = existing_files(folder, names)
-    if found:
-        listed = ", ".join(path.name for path in found)
-        raise FileExistsError(
-            errno.EEXIST, f"{listed} already in {folder}: nothing written", str(folder)
-        )
-
-
-def write_templates(folder: Path | str, *, overwrite: bool = True) -> list[Path]:
+def write_templates(folder: Path | str) -> list[Path]:
     """Write the blank input workbooks into ``folder`` (created if needed); return their paths.
 
     Each workbook holds its data sheets (header row only) and an ``instructions`` sheet.
-    Existing files of the same names are overwritten, unless ``overwrite`` is false: then
-    :func:`refuse_existing` raises before anything is written.
+    Existing files of the same names are overwritten: ``init`` refuses them first
+    (:func:`existing_files`) unless ``--force``.
     """
     folder = Path(folder)
-    if not overwrite:
-        refuse_existing(folder, WORKBOOKS)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for file_name, sheets in WORKBOOKS.items():
