@@ -189,3 +189,12 @@ def where(findings: pd.DataFrame, code: str | None = None, severity: str | None 
 def codes(findings: pd.DataFrame) -> set[tuple[str, str]]:
     """``{(severity, code)}`` of all findings."""
     return set(zip(findings["severity"], findings["code"], strict=True))
+
+
+def records(path: Path, sheet: str) -> list[dict]:
+    """A written report sheet as rows keyed by its header cells, values as the cells hold them."""
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    values = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    header = list(values[0])
+    return [dict(zip(header, r, strict=False)) for r in values[1:]]

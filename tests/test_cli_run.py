@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import clean_inputs, write_inputs
+from builders import records as rows
 from prepaid_recon.cli import cli
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -39,14 +40,6 @@ def invoke(*args: object):
 def invoke_unchecked(*args: object):
     """The command in-process, for its output and exit code (exceptions caught by click)."""
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def rows(path: Path, sheet: str) -> list[dict]:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    values = list(book[sheet].iter_rows(values_only=True))
-    book.close()
-    header = list(values[0])
-    return [dict(zip(header, r, strict=False)) for r in values[1:]]
 
 
 def one(records: list[dict], **match) -> dict:

@@ -19,6 +19,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from builders import records as sheet
+
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 WORKBOOKS = [
     "invoices.xlsx",
@@ -38,13 +40,6 @@ def run(input_dir: Path, period: str, out: Path) -> Path:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return out
-
-
-def sheet(path: Path, name: str) -> list[dict]:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    values = list(book[name].iter_rows(values_only=True))
-    book.close()
-    return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
 
 
 def write_sheet(book: openpyxl.Workbook, name: str, records: list[dict]) -> None:

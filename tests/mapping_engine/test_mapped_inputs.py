@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from builders import clean_inputs, write_inputs
+from builders import records as sheet
 
 HARVEST_HEADER = [
     "Date", "Client", "Project", "Project Code", "Task", "Notes", "Hours", "Hours Rounded",
@@ -71,13 +72,6 @@ def cli(*args: object) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     return done
-
-
-def sheet(path: Path, name: str) -> list[dict]:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    values = list(book[name].iter_rows(values_only=True))
-    book.close()
-    return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
 
 
 def test_a_harvest_export_gives_the_figures_of_the_same_data_in_contract_form(tmp_path):

@@ -134,8 +134,6 @@ def annex(result: Result) -> pd.DataFrame:
     check_annex(totals, result.invoice_lines, result.order_lines)
     totals["entry"] = ENTRY_SUBTOTAL
     totals["hours"] = round_half_away(totals["hours"].to_numpy("float64"), 1e-6)
-    totals["_residual"] = True
-    totals["_row"] = np.iinfo(np.int64).max
     out = pd.concat([frame, totals], ignore_index=True)
     out["_last"] = out["entry"].eq(ENTRY_SUBTOTAL)
     out = out.sort_values(["invoice", "order", "line", "_last"], kind="stable")
