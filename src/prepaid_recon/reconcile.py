@@ -136,13 +136,13 @@ def run(inputs: Inputs, options: Options) -> Result:
     balance_frame = balances.prepaid_balances(line_frame, start)
     customer_frame = balances.customer_balances(balance_frame)
 
-    linked["customer"] = _customer_of_time(linked, tickets_linked, inputs.orders)
+    linked["customer"] = _customer_of_time(linked, tickets_linked, task_frame, inputs.orders)
     audit = linked[[*TIMESHEET_COLUMNS, *AUDIT_EXTRAS]].reset_index(drop=True)
     ticket_frame = hours.ticket_hours(tickets_linked, audit, start)
     employee_frame = hours.employee_hours(audit, start)
     totals = hours.control_totals(audit, start)
     unbilled_frame, unbilled_groups, bridge = _unbilled_work(
-        linked, tickets_linked, task_frame, inputs.orders, ctx, policy, period
+        linked, tickets_linked, inputs.orders, ctx, policy, period
     )
 
     conservation.check_conservation(
@@ -207,7 +207,6 @@ def _attribute_and_balance(
 def _unbilled_work(
     linked: pd.DataFrame,
     tickets: pd.DataFrame,
-    tasks: pd.DataFrame,
     orders: pd.DataFrame,
     ctx: pd.DataFrame,
     policy: pd.Series,
@@ -217,7 +216,7 @@ def _unbilled_work(
     warnings), and the hours bridge; the row-level unbilled time is freed on return."""
     start, cutoff = period.start_ts, period.cutoff_ts
     time = unbilled.unbilled_time(
-        linked, tickets, tasks, orders, ctx, linked["beyond_block_hours"], cutoff
+        linked, tickets, orders, ctx, linked["beyond_block_hours"], cutoff
     )
     no_line = time.loc[time["reason"].ne(unbilled.BEYOND_BLOCK).to_numpy(bool), "reason"]
     bridge = hours.hours_bridge(
@@ -236,14 +235,17 @@ def _unbilled_work(
 
 
 def _customer_of_time(
-    timesheets: pd.DataFrame, tickets: pd.DataFrame, orders: pd.DataFrame
+    timesheets: pd.DataFrame, tickets: pd.DataFrame, tasks: pd.DataFrame, orders: pd.DataFrame
 ) -> pd.Series:
     """Whose time each timesheet is: its ticket's customer, else the customer of the order it
-    names or is billed to (time logged on a task). Empty when neither is known."""
+    names or is billed to, else of its task's order (time logged on a task). Empty when none
+    is known."""
     by_ticket = tickets.drop_duplicates("ticket").set_index("ticket")["customer"]
     by_order = orders.drop_duplicates("order").set_index("order")["customer"]
+    task_order = tasks.drop_duplicates("task").set_index("task")["order"]
     customer = timesheets["ticket"].map(by_ticket)
     customer = customer.fillna(timesheets["order"].map(by_order))
+    customer = customer.fillna(timesheets["task"].map(task_order).map(by_order))
     return customer.astype("str")
 
 

@@ -62,7 +62,6 @@ TIME_COLUMNS = ["customer", "reason", "ticket", "task", "order", "line", "date",
 def unbilled_time(
     audit: pd.DataFrame,
     tickets: pd.DataFrame,
-    tasks: pd.DataFrame,
     orders: pd.DataFrame,
     ctx: pd.DataFrame,
     beyond_block: pd.Series,
@@ -72,9 +71,9 @@ def unbilled_time(
     row (a timesheet partly beyond its block appears with the part beyond it).
 
     ``audit``: the linked timesheets (status, reason, billable, ticket, task, order, line, date,
-    hours); ``tickets``: each ticket's team, customer, task, explicit ``order``/``line`` and
-    ``link`` (after linking); ``tasks``: the tasks of this run (task, order); ``orders``: every
-    input order; ``ctx``: the order lines of this run;
+    hours, customer: whose time it is); ``tickets``: each ticket's explicit ``order``/``line``,
+    task and ``link`` (after linking); ``orders``: every input order; ``ctx``: the order lines
+    of this run;
     ``beyond_block``: per timesheet row, the hours beyond its prepaid block.
 
     Reasons of a billable timesheet with no order line: ``team_not_reinvoicing``; the ticket (or
@@ -91,16 +90,13 @@ def unbilled_time(
         & reason.ne(linking.REASON_NOT_BILLABLE).fillna(False).to_numpy(bool)
         & (audit["date"] <= cutoff).to_numpy(bool)
     )
-    rows = audit.loc[no_line, ["ticket", "task", "order", "line", "date", "hours", "reason"]]
+    columns = ["ticket", "task", "order", "line", "date", "hours", "reason", "customer"]
+    rows = audit.loc[no_line, columns]
     tk = tickets.set_index("ticket")
-    t_customer = rows["ticket"].map(tk["customer"])
     t_named = rows["ticket"].map(
         (tk["order"].notna() | tk["task"].notna()) & tk["link"].eq(linking.LINK_NONE)
     )
-    order_customer = orders.drop_duplicates("order").set_index("order")["customer"]
-    task_order = tasks.drop_duplicates("task").set_index("task")["order"]
-    customer = t_customer.fillna(rows["order"].map(order_customer))
-    customer = customer.fillna(rows["task"].map(task_order).map(order_customer)).fillna("")
+    customer = rows["customer"].fillna("")
 
     known = orders[orders["order_date"] <= cutoff]
     confirmed = known["state"].isin(CONFIRMED_STATES).to_numpy(bool)
