@@ -80,9 +80,6 @@ def validate(read: ReadResult, period: Period | None, currency: str = "USD") -> 
         tables[sheet] = parse_table(raw, findings)
         run_model(tables[sheet], findings)
         check_long_text(tables[sheet], findings)
-        tables[sheet].shown_sheet = raw.shown_sheet
-        tables[sheet].sources = dict(raw.sources)
-        findings.name_sources(tables[sheet])
     apply_defaults(tables, currency)
     counts = {sheet: len(t.data) for sheet, t in tables.items()}
 

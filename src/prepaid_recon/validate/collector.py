@@ -112,19 +112,6 @@ class Findings:
                 self._flagged.add((table.sheet, int(r), column))
         self._chunks.append(chunk)
 
-    def name_sources(self, table: Table) -> None:
-        """Findings already made on ``table`` named as its user sees it: the sheet of their
-        file and ``<their header> → <column>`` (a mapped table; others are left as they are)."""
-        if not table.shown_sheet and not table.sources:
-            return
-        for chunk in self._chunks:
-            mine = chunk["sheet"].eq(table.sheet) & chunk["file"].eq(table.file)
-            if not mine.any():
-                continue
-            if table.shown_sheet:
-                chunk.loc[mine, "sheet"] = table.shown_sheet
-            chunk.loc[mine, "column"] = chunk.loc[mine, "column"].map(table.shown_column)
-
     def is_flagged(self, sheet: str, row: int, column: str) -> bool:
         """Whether an error already points at this cell (a cell is not reported twice)."""
         return (sheet, row, column) in self._flagged

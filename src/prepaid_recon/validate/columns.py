@@ -57,7 +57,15 @@ def parse_table(raw: RawTable, findings: Findings) -> Table:
     frame = raw.frame
     data = {}
     given = set(frame.columns)
-    table = Table(raw.sheet, raw.file, pd.DataFrame(index=frame.index), frame, given)
+    table = Table(
+        raw.sheet,
+        raw.file,
+        pd.DataFrame(index=frame.index),
+        frame,
+        given,
+        shown_sheet=raw.shown_sheet,
+        sources=dict(raw.sources),
+    )
     for col in columns_of(raw.sheet):
         if col.name not in given:
             data[col.name] = EMPTY[col.value_type](frame.index)
