@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from prepaid_recon.contract.inputs import normalize_header
@@ -269,37 +270,48 @@ def resolve_line_names(
     findings: list[Finding] = []
     if "line" not in frame.columns or "order" not in frame.columns:
         return frame, findings
-    names: dict[str, str] = {}
-    if products is not None and {"product", "name"} <= set(products.columns):
-        names = {
-            _text(p): _text(n) for p, n in zip(products["product"], products["name"], strict=True)
-        }
-    index: dict[tuple[str, str], set[object]] = {}
+    # Each line's texts (description's first line, product, product name) per order, once.
+    texts = pd.DataFrame(columns=["order", "text", "found", "line"])
     if order_lines is not None and {"order", "line"} <= set(order_lines.columns):
-        for record in order_lines.to_dict("records"):
-            order, line = _text(record.get("order")), record.get("line")
-            product = _text(record.get("product"))
-            for text in {_text(record.get("description")), product, names.get(product, "")}:
-                if text:
-                    index.setdefault((order, text), set()).add(line)
+        lines = order_lines.reset_index(drop=True)
+        product = lines.get("product", pd.Series(None, index=lines.index)).map(_text)
+        named = {}
+        if products is not None and {"product", "name"} <= set(products.columns):
+            pairs = zip(products["product"].map(_text), products["name"].map(_text), strict=True)
+            named = dict(pairs)
+        description = lines.get("description", pd.Series(None, index=lines.index)).map(_text)
+        order = lines["order"].map(_text)
+        texts = pd.concat(
+            [
+                pd.DataFrame({"order": order, "text": t, "line": lines["line"]})
+                for t in (description, product, product.map(named).fillna(""))
+            ]
+        )
+        texts = texts[texts["text"].ne("")].drop_duplicates(["order", "text", "line"])
+        texts = texts.groupby(["order", "text"], as_index=False).agg(
+            found=("line", "size"), line=("line", "first")
+        )
+    wanted = pd.DataFrame({"order": frame["order"].map(_text), "text": frame["line"].map(_text)})
+    asked = wanted["text"].ne("").to_numpy(bool)
+    matched = wanted.merge(texts, on=["order", "text"], how="left")  # keeps the rows' order
+    found = matched["found"].fillna(0).to_numpy("int64")
     out = frame.copy()
     out["line"] = out["line"].astype(object)
-    for row, order, text in zip(frame.index, frame["order"], frame["line"], strict=True):
-        key = _text(text)
-        if not key:
-            continue
-        found = index.get((_text(order), key), set())
-        if len(found) == 1:
-            out.loc[row, "line"] = next(iter(found))  # type: ignore[call-overload]
-            continue
-        why = "no line" if not found else f"{len(found)} lines"
+    resolved = asked & (found == 1)
+    out.loc[resolved, "line"] = matched["line"].to_numpy(object)[resolved]
+    missed = asked & (found != 1)
+    orders, names = frame["order"].to_numpy(object), frame["line"].to_numpy(object)
+    rows = frame.index.to_numpy()
+    for at in np.flatnonzero(missed):
+        why = "no line" if not found[at] else f"{found[at]} lines"
         findings.append(
             Finding(
-                Severity.ERROR, Code.UNMAPPED_VALUE, file, shown_sheet, int(row), shown_column,
-                str(text), f"{why} of order '{order}' is described or sold as '{text}': name the "
+                Severity.ERROR, Code.UNMAPPED_VALUE, file, shown_sheet, int(rows[at]),
+                shown_column, str(names[at]),
+                f"{why} of order '{orders[at]}' is described or sold as '{names[at]}': name the "
                 "line by its number, or make its description unique.",
             )
         )  # fmt: skip
-        out.at[row, "line"] = None
-        out.at[row, "order"] = None  # one finding for the link, not a second for half of it
+    out.loc[missed, "line"] = None
+    out.loc[missed, "order"] = None  # one finding for the link, not a second for half of it
     return out, findings
